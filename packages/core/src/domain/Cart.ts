@@ -1,0 +1,86 @@
+import { Schema } from "effect"
+import { CartOptionsFields } from "./CartOptions.ts"
+import { AddonId, CartId, CouponCode, GiftWrapId, ItemId, ProductId, PromotionId, StoreId, VariantId } from "./Ids.ts"
+import { Amount, Currency, NonNegativeAmount } from "./Money.ts"
+import { ActionTaken, OperationErrorCode } from "./Operation.ts"
+import { CartType, OwnerRef } from "./Owner.ts"
+
+export const AddonLine = Schema.Struct({
+  addon_id: AddonId,
+  name: Schema.optionalKey(Schema.String),
+  price: Schema.optionalKey(NonNegativeAmount)
+})
+
+/**
+ * A cart line. The cart service keeps identity and quantity; names, store and prices are filled
+ * in when the cart is computed from current product data (client-sent prices are never used).
+ */
+export const LineItem = Schema.Struct({
+  item_id: ItemId,
+  product_id: ProductId,
+  variant_id: Schema.optionalKey(VariantId),
+  addons: Schema.Array(AddonLine),
+  quantity: Schema.Int,
+  name: Schema.optionalKey(Schema.String),
+  store_id: Schema.optionalKey(StoreId),
+  unit_price: Schema.optionalKey(NonNegativeAmount),
+  line_total: Schema.optionalKey(NonNegativeAmount)
+})
+export type LineItem = typeof LineItem.Type
+
+export const Totals = Schema.Struct({
+  subtotal: Amount,
+  /** Zero or negative: the sum of promotions and coupons, never more than the subtotal. */
+  discount: Amount,
+  tax: Amount,
+  /** Tax contained in tax-inclusive prices; informational, not added to `net_payable`. */
+  tax_included: Amount,
+  delivery_charge: Amount,
+  tips: Amount,
+  gift_wrap: Amount,
+  net_payable: Amount
+})
+export type Totals = typeof Totals.Type
+
+/** The chosen gift wrap with the price the seller quoted when it was chosen. */
+export const GiftWrap = Schema.Struct({
+  id: GiftWrapId,
+  message: Schema.optionalKey(Schema.String),
+  price: NonNegativeAmount
+})
+
+export const CouponApplied = Schema.Struct({ code: CouponCode, discount: Amount })
+export const PromotionApplied = Schema.Struct({ promotion_id: PromotionId, title: Schema.String, discount: Amount })
+
+export const Cart = Schema.Struct({
+  cart_id: CartId,
+  ...OwnerRef.fields,
+  cart_type: CartType,
+  currency: Currency,
+  /** Increases with every change; cache writes and checkout compare it. */
+  version: Schema.Int,
+  items: Schema.Array(LineItem),
+  ...CartOptionsFields,
+  gift_wrap: Schema.optionalKey(GiftWrap),
+  coupons_applied: Schema.Array(CouponApplied),
+  promotions_applied: Schema.Array(PromotionApplied),
+  totals: Totals,
+  /** False until the cart has been computed at its current version. */
+  computed: Schema.Boolean,
+  computed_version: Schema.optionalKey(Schema.Int),
+  updated_at: Schema.String
+})
+export type Cart = typeof Cart.Type
+
+export const OperationResult = Schema.Struct({
+  index: Schema.Int,
+  operation: Schema.Literals(["SET", "ADD", "UPDATE", "DELETE"]),
+  status: Schema.Literals(["SUCCESS", "FAILED"]),
+  action_taken: Schema.optionalKey(ActionTaken),
+  item: Schema.optionalKey(LineItem),
+  item_id: Schema.optionalKey(ItemId),
+  error: Schema.optionalKey(Schema.String),
+  code: Schema.optionalKey(OperationErrorCode),
+  quantity_available: Schema.optionalKey(Schema.Int)
+})
+export type OperationResult = typeof OperationResult.Type

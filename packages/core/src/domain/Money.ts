@@ -1,0 +1,129 @@
+import { Schema, SchemaTransformation } from "effect"
+
+/**
+ * Money inside Orchestra is an integer count of minor units (paise for INR). Floats exist only
+ * on the wire, where amounts are major-unit numbers with at most two decimals.
+ */
+export const Minor = Schema.Int.pipe(Schema.brand("Minor"))
+export type Minor = typeof Minor.Type
+
+/** Largest major amount accepted on the wire: keeps every minor-unit sum a safe integer. */
+export const MAX_MAJOR = 1_000_000_000
+
+const TWO_DECIMALS = /^-?\d+(\.\d{1,2})?$/
+
+/**
+ * A wire amount: a finite number in major units with at most two decimals, decoded to minor
+ * units. The shortest decimal form of the number decides, so 0.1 + 0.2 is rejected (it prints as
+ * 0.30000000000000004) while 21564.06 is accepted.
+ */
+export const Amount = Schema.Finite.pipe(
+  Schema.check(
+    Schema.makeFilter<number>((n) => TWO_DECIMALS.test(String(n)) || "Expected an amount with at most 2 decimals"),
+    Schema.makeFilter<number>((n) => Math.abs(n) <= MAX_MAJOR || `Expected an amount of at most ${MAX_MAJOR}`)
+  ),
+  Schema.decodeTo(
+    Minor,
+    SchemaTransformation.transform({
+      decode: (major: number) => Math.round(major * 100),
+      encode: (minor: number) => minor / 100
+    })
+  )
+)
+
+/** A wire amount that must not be negative (prices, charges, payment amounts). */
+export const NonNegativeAmount = Amount.pipe(
+  Schema.check(Schema.makeFilter<number>((n) => n >= 0 || "Expected a non-negative amount"))
+)
+
+export const Currency = Schema.String.pipe(
+  Schema.check(Schema.isPattern(/^[A-Z]{3}$/, { expected: "an ISO 4217 currency code" })),
+  Schema.brand("Currency")
+)
+export type Currency = typeof Currency.Type
+
+export const minor = (n: number): Minor => Minor.make(n)
+
+export const ZERO: Minor = minor(0)
+
+export const sum = (amounts: Iterable<number>): Minor => {
+  let total = 0
+  for (const a of amounts) total += a
+  return minor(total)
+}
+
+export const times = (amount: Minor, quantity: number): Minor => minor(amount * quantity)
+
+/**
+ * `numerator / denominator` rounded half away from zero, in exact integer arithmetic: tax and
+ * percentages on large carts would lose paise through a float product.
+ */
+export const divideHalfUp = (numerator: number, denominator: number): number => {
+  if (denominator <= 0) throw new RangeError("denominator must be positive")
+  const n = BigInt(numerator)
+  const d = BigInt(denominator)
+  const magnitude = ((n < 0n ? -n : n) * 2n + d) / (2n * d)
+  return Number(n < 0n ? -magnitude : magnitude)
+}
+
+/** Basis points (1/100 of a percent): rates are kept as integers too. */
+export const Bps = Schema.Int.pipe(Schema.brand("Bps"))
+export type Bps = typeof Bps.Type
+
+/** A wire rate such as 0.05 (5 %), decoded to basis points. */
+export const Rate = Schema.Finite.pipe(
+  Schema.check(Schema.isBetween({ minimum: 0, maximum: 1 })),
+  Schema.decodeTo(
+    Bps,
+    SchemaTransformation.transform({
+      decode: (rate: number) => Math.round(rate * 10_000),
+      encode: (bps: number) => bps / 10_000
+    })
+  )
+)
+
+export const applyBps = (amount: number, bps: number): Minor => minor(divideHalfUp(amount * bps, 10_000))
+
+export const applyPercent = (amount: number, percent: number): Minor => minor(divideHalfUp(amount * percent, 100))
+
+/** The tax already contained in a tax-inclusive amount: amount × rate / (1 + rate). */
+export const includedTax = (amount: number, bps: number): Minor => minor(divideHalfUp(amount * bps, 10_000 + bps))
+
+/**
+ * Splits `total` over `weights` so that the parts sum to `total` exactly (largest remainder
+ * method). Ties go to the earlier weight, so the split is deterministic. With no positive weight
+ * the total is split evenly.
+ */
+export const allocate = (total: number, weights: ReadonlyArray<number>): Array<Minor> => {
+  if (weights.length === 0) return []
+  if (total < 0) return allocate(-total, weights).map((part) => minor(-part))
+  const positive = weights.map((w) => Math.max(0, w))
+  const effective = positive.some((w) => w > 0) ? positive : positive.map(() => 1)
+  const weightSum = BigInt(effective.reduce((a, b) => a + b, 0))
+  const big = BigInt(total)
+  const shares = effective.map((w, index) => {
+    const exact = big * BigInt(w)
+    return { index, floor: exact / weightSum, remainder: exact % weightSum }
+  })
+  let left = big - shares.reduce((acc, s) => acc + s.floor, 0n)
+  const byRemainder = [...shares].sort((a, b) =>
+    a.remainder === b.remainder ? a.index - b.index : a.remainder > b.remainder ? -1 : 1
+  )
+  const bonus = new Set<number>()
+  for (const s of byRemainder) {
+    if (left <= 0n) break
+    bonus.add(s.index)
+    left -= 1n
+  }
+  return shares.map((s) => minor(Number(s.floor) + (bonus.has(s.index) ? 1 : 0)))
+}
+
+/** "20597.00": for messages and CLI output, never for arithmetic. */
+export const format = (amount: number): string => {
+  const sign = amount < 0 ? "-" : ""
+  const abs = Math.abs(amount)
+  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, "0")}`
+}
+
+/** Major-unit number for the wire. */
+export const toMajor = (amount: number): number => amount / 100

@@ -1,0 +1,134 @@
+import { describe, expect, it, type Vitest } from "@effect/vitest"
+import { Clock, Effect, Layer, type Scope } from "effect"
+import { TestClock } from "effect/testing"
+import { Redis } from "ioredis"
+import { RedisConnection } from "../../src/stores/RedisConnection.ts"
+import { StoreUnavailable } from "../../src/stores/StoreUnavailable.ts"
+
+export const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379"
+/** Nothing listens here: the Redis layers must fail with StoreUnavailable, quickly. */
+export const deadRedisUrl = "redis://127.0.0.1:6390"
+
+const ping = async () => {
+  const client = new Redis(redisUrl, { lazyConnect: true, connectTimeout: 1_000, retryStrategy: () => null })
+  client.on("error", () => {})
+  try {
+    await client.connect()
+    return (await client.ping()) === "PONG"
+  } catch {
+    return false
+  } finally {
+    client.disconnect()
+  }
+}
+
+const reachable = await ping()
+// Locally a missing Redis skips its suites; in CI it must fail them instead of hiding them.
+export const skipRedis = !reachable && !process.env.CI
+
+export const redisConnection = RedisConnection.layerFromUrl(redisUrl)
+
+export const randomId = (prefix: string) => `${prefix}-${crypto.randomUUID()}`
+
+type Values<Arbs extends Vitest.Arbitraries> = { [K in keyof Arbs]: Vitest.ArbitraryValue<Arbs[K]> }
+
+export interface StoreSuite<S> {
+  readonly backend: "memory" | "redis"
+  /** A test with the store provided: memory runs on the TestClock, Redis on real time. */
+  readonly it: <A, E>(name: string, body: () => Effect.Effect<A, E, S | Scope.Scope>) => void
+  readonly prop: <const Arbs extends Vitest.Arbitraries, A, E>(
+    name: string,
+    arbitraries: Arbs,
+    body: (values: Values<Arbs>) => Effect.Effect<A, E, S | Scope.Scope>
+  ) => void
+  /** Lets `ms` pass: TestClock.adjust in memory, a real sleep against Redis. */
+  readonly advance: (ms: number) => Effect.Effect<void>
+  /**
+   * Checks that `key` lives `ttlMs`: memory moves the TestClock to just before and at the deadline and asks
+   * `present` each time; Redis reads the key's PTTL.
+   */
+  readonly expectExpiry: <R>(
+    key: string,
+    ttlMs: number,
+    present: Effect.Effect<boolean, StoreUnavailable, R>
+  ) => Effect.Effect<void, StoreUnavailable, R>
+}
+
+const pttl = (key: string) =>
+  Effect.gen(function* () {
+    const conn = yield* RedisConnection
+    return yield* conn.run("test", (c) => c.pttl(key))
+  }).pipe(Effect.provide(redisConnection))
+
+/**
+ * Registers one behavioural suite twice, against the memory layer and against the Redis layer, plus the
+ * Redis-only outage checks (`probe` is any call of the store).
+ */
+export const storeSuite = <S>(
+  name: string,
+  layers: {
+    readonly memory: Layer.Layer<S>
+    readonly redis: Layer.Layer<S, StoreUnavailable, RedisConnection>
+    readonly probe: Effect.Effect<unknown, StoreUnavailable, S>
+  },
+  body: (suite: StoreSuite<S>) => void
+) => {
+  describe(`${name} (memory)`, () => {
+    const layer = layers.memory
+    body({
+      backend: "memory",
+      it: (testName, test) => it.effect(testName, () => Effect.provide(test(), layer)),
+      prop: (testName, arbitraries, test) =>
+        it.effect.prop(testName, arbitraries, (values) => Effect.provide(test(values), layer)),
+      advance: (ms) => TestClock.adjust(ms),
+      expectExpiry: (_key, ttlMs, present) =>
+        Effect.gen(function* () {
+          expect(yield* present).toBe(true)
+          yield* TestClock.adjust(ttlMs - 1)
+          expect(yield* present).toBe(true)
+          yield* TestClock.adjust(1)
+          expect(yield* present).toBe(false)
+        })
+    })
+  })
+
+  describe.skipIf(skipRedis)(`${name} (redis)`, () => {
+    const layer = layers.redis.pipe(Layer.provide(redisConnection))
+    body({
+      backend: "redis",
+      it: (testName, test) => it.live(testName, () => Effect.provide(test(), layer)),
+      prop: (testName, arbitraries, test) =>
+        it.live.prop(testName, arbitraries, (values) => Effect.provide(test(values), layer)),
+      advance: (ms) => Effect.sleep(ms),
+      expectExpiry: (key, ttlMs, present) =>
+        Effect.gen(function* () {
+          expect(yield* present).toBe(true)
+          const remaining = yield* pttl(key)
+          expect(remaining).toBeGreaterThan(ttlMs - 5_000)
+          expect(remaining).toBeLessThanOrEqual(ttlMs)
+        })
+    })
+
+    it.live("an unreachable Redis fails the layer with StoreUnavailable within ~1 s", () =>
+      Effect.gen(function* () {
+        const started = yield* Clock.currentTimeMillis
+        const error = yield* Layer.build(layers.redis.pipe(Layer.provide(RedisConnection.layerFromUrl(deadRedisUrl)))).pipe(
+          Effect.flip
+        )
+        expect(error).toBeInstanceOf(StoreUnavailable)
+        expect((yield* Clock.currentTimeMillis) - started).toBeLessThan(1_200)
+      })
+    )
+
+    it.live("a lost connection makes calls fail with StoreUnavailable, not a defect", () =>
+      Effect.gen(function* () {
+        const conn = yield* RedisConnection
+        conn.client.disconnect()
+        const started = yield* Clock.currentTimeMillis
+        const error = yield* Effect.flip(layers.probe)
+        expect(error).toBeInstanceOf(StoreUnavailable)
+        expect((yield* Clock.currentTimeMillis) - started).toBeLessThan(1_200)
+      }).pipe(Effect.provide(layers.redis.pipe(Layer.provideMerge(RedisConnection.layerFromUrl(redisUrl)))))
+    )
+  })
+}
