@@ -58,10 +58,10 @@ export const times = (amount: Minor, quantity: number): Minor => minor(amount * 
  * `numerator / denominator` rounded half away from zero, in exact integer arithmetic: tax and
  * percentages on large carts would lose paise through a float product.
  */
-export const divideHalfUp = (numerator: number, denominator: number): number => {
-  if (denominator <= 0) throw new RangeError("denominator must be positive")
+export const divideHalfUp = (numerator: number | bigint, denominator: number | bigint): number => {
   const n = BigInt(numerator)
   const d = BigInt(denominator)
+  if (d <= 0n) throw new RangeError("denominator must be positive")
   const magnitude = ((n < 0n ? -n : n) * 2n + d) / (2n * d)
   return Number(n < 0n ? -magnitude : magnitude)
 }
@@ -82,12 +82,15 @@ export const Rate = Schema.Finite.pipe(
   )
 )
 
-export const applyBps = (amount: number, bps: number): Minor => minor(divideHalfUp(amount * bps, 10_000))
+// Products are taken in BigInt: amount × rate can pass 2^53 for amounts the schemas accept.
+export const applyBps = (amount: number, bps: number): Minor => minor(divideHalfUp(BigInt(amount) * BigInt(bps), 10_000))
 
-export const applyPercent = (amount: number, percent: number): Minor => minor(divideHalfUp(amount * percent, 100))
+export const applyPercent = (amount: number, percent: number): Minor =>
+  minor(divideHalfUp(BigInt(amount) * BigInt(percent), 100))
 
 /** The tax already contained in a tax-inclusive amount: amount × rate / (1 + rate). */
-export const includedTax = (amount: number, bps: number): Minor => minor(divideHalfUp(amount * bps, 10_000 + bps))
+export const includedTax = (amount: number, bps: number): Minor =>
+  minor(divideHalfUp(BigInt(amount) * BigInt(bps), 10_000 + bps))
 
 /**
  * Splits `total` over `weights` so that the parts sum to `total` exactly (largest remainder

@@ -93,19 +93,34 @@ export const liveLayer = <Self, ApiId extends string, G extends HttpApiGroup.Con
         transformClient: HttpClient.mapRequest(HttpClientRequest.acceptJson)
       })
       const group = isRecord(client) ? Object.values(client)[0] : undefined
-      const operations: Record<string, (request: unknown) => Effect.Effect<unknown, unknown>> = {}
-      for (const [name, call] of Object.entries(isRecord(group) ? group : {})) {
-        if (typeof call !== "function") continue
-        // A generated client method: request object in, effect out, needing nothing (no middleware).
-        const invoke = call as (request: unknown) => Effect.Effect<unknown, unknown>
-        const toFailure = toDownstreamFailure(service, name)
-        operations[name] = (request) =>
-          Effect.suspend(() => invoke(request)).pipe(
+      return mapOperations<G, DownstreamFailure>(group, (endpoint, call) => {
+        const toFailure = toDownstreamFailure(service, endpoint)
+        return (request) =>
+          Effect.suspend(() => call(request)).pipe(
             Effect.mapError((error) => (isDeclaredError(error) ? error : toFailure(error)))
           )
-      }
-      // The mapped object has exactly the contract's endpoints with the same request and success
-      // types; only the error channel was narrowed above. TypeScript cannot follow the mapping.
-      return operations as unknown as Client<G>
+      })
     })
   )
+
+type AnyCall = (request: unknown) => Effect.Effect<unknown, unknown>
+
+/**
+ * Wraps every endpoint method of an operations object (a generated client, a simulator) the
+ * same way: the seam for error mapping, fault injection and recording. `wrap` must keep each
+ * method's request and success types; only `Extra` may be added to the error channel.
+ */
+export const mapOperations = <G extends HttpApiGroup.Constraint, Extra>(
+  operations: unknown,
+  wrap: (endpoint: string, call: AnyCall) => AnyCall
+): Operations<G, Extra> => {
+  const wrapped: Record<string, AnyCall> = {}
+  for (const [endpoint, call] of Object.entries(isRecord(operations) ? operations : {})) {
+    if (typeof call !== "function") continue
+    // An endpoint method: request object in, effect out, needing no services.
+    wrapped[endpoint] = wrap(endpoint, call as AnyCall)
+  }
+  // Same keys and request/success types as the contract's endpoints, which TypeScript cannot
+  // follow through Object.entries.
+  return wrapped as unknown as Operations<G, Extra>
+}

@@ -36,7 +36,8 @@ const make = (backend: Backend) => {
       while (!(yield* backend.tryAcquire(lease, leaseMs))) {
         const remaining = deadline - (yield* Clock.currentTimeMillis)
         if (remaining <= 0) return yield* new LockTimeout({ scope })
-        yield* Effect.sleep(Math.min(pause, remaining))
+        // withLock runs this uninterruptibly; waiting is the one safe point to give up, as nothing is held yet.
+        yield* Effect.interruptible(Effect.sleep(Math.min(pause, remaining)))
         pause = Math.min(pause * 2, MAX_POLL_MS)
       }
       return lease

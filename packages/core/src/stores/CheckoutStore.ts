@@ -42,11 +42,12 @@ interface Backend {
 const make = (backend: Backend) =>
   CheckoutStore.of({
     create: (record) =>
-      Effect.gen(function* () {
-        if (!(yield* backend.insert(record))) return "exists"
-        yield* Effect.forEach(record.gatewayOrderIds, (id) => backend.index(id, record.orderId), { discard: true })
-        return "created"
-      }),
+      // Index first: an index to a saga not yet written reads as a miss, whereas a saga whose index write failed
+      // after an "exists" retry would stay unreachable from its webhooks.
+      Effect.forEach(record.gatewayOrderIds, (id) => backend.index(id, record.orderId), { discard: true }).pipe(
+        Effect.andThen(backend.insert(record)),
+        Effect.map((inserted) => (inserted ? "created" : "exists"))
+      ),
     get: backend.read,
     findByGatewayOrderId: (gatewayOrderId) =>
       backend.lookup(gatewayOrderId).pipe(

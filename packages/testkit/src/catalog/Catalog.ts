@@ -5,7 +5,6 @@ import { Slot } from "@orchestra/core/domain/CartOptions"
 import {
   AddressId,
   BundleId,
-  CouponCode,
   CustomerId,
   DeliveryOptionId,
   DomainId,
@@ -121,6 +120,3 @@ export const demoCatalogPath = fileURLToPath(new URL("../../catalog/demo-catalog
 
 /** The demo catalog shipped with the sandbox; tests that need other data seed their own. */
 export const demoCatalog: Catalog = decodeCatalog(JSON.parse(readFileSync(demoCatalogPath, "utf8")))
-
-export const isCouponCode = (catalog: Catalog, code: string): code is CouponCode =>
-  catalog.coupons.some((c) => c.code === code)

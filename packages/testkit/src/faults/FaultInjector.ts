@@ -1,0 +1,72 @@
+import { Context, Effect, Layer } from "effect"
+import type { Fault, FaultRule } from "./Fault.ts"
+import { matches } from "./Fault.ts"
+
+/**
+ * Decides which faults a downstream call suffers. Rates use a seeded generator (mulberry32), so
+ * a test or a replayed incident sees the same faults in the same order every run.
+ */
+export class FaultInjector extends Context.Service<
+  FaultInjector,
+  {
+    readonly rules: () => ReadonlyArray<FaultRule>
+    readonly set: (rules: ReadonlyArray<FaultRule>) => Effect.Effect<void>
+    readonly add: (rule: FaultRule) => Effect.Effect<void>
+    readonly clear: Effect.Effect<void>
+    /** The faults for one call: latencies add up; the first error or timeout wins. */
+    readonly decide: (service: string, endpoint: string) => Effect.Effect<ReadonlyArray<Fault>>
+    /** How many faults were injected so far, for soak-test figures. */
+    readonly injected: () => number
+    /** Every `service.endpoint` a decision was asked for, in order: which calls reached the sandbox. */
+    readonly calls: () => ReadonlyArray<string>
+  }
+>()("orchestra/testkit/FaultInjector") {
+  static readonly make = (options: { readonly rules?: ReadonlyArray<FaultRule>; readonly seed?: number } = {}) =>
+    Layer.sync(FaultInjector, () => {
+      let rules: ReadonlyArray<FaultRule> = options.rules ?? []
+      let injected = 0
+      const calls: Array<string> = []
+      const random = mulberry32(options.seed ?? 42)
+      return FaultInjector.of({
+        rules: () => rules,
+        set: (next) =>
+          Effect.sync(() => {
+            rules = next
+          }),
+        add: (rule) =>
+          Effect.sync(() => {
+            rules = [...rules, rule]
+          }),
+        clear: Effect.sync(() => {
+          rules = []
+        }),
+        decide: (service, endpoint) =>
+          Effect.sync(() => {
+            calls.push(`${service}.${endpoint}`)
+            const chosen: Array<Fault> = []
+            for (const rule of rules) {
+              if (!matches(rule.target, service, endpoint)) continue
+              if (rule.rate < 1 && random() >= rule.rate) continue
+              chosen.push(rule.fault)
+            }
+            injected += chosen.length
+            return chosen
+          }),
+        injected: () => injected,
+        calls: () => calls
+      })
+    })
+
+  static readonly layer = FaultInjector.make()
+}
+
+const mulberry32 = (seed: number) => {
+  let state = seed >>> 0
+  return (): number => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
