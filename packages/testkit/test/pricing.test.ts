@@ -43,7 +43,7 @@ const demoCoupon = (code: string): CouponDefinition => {
 }
 
 /** The compute input the orchestrator would gather for `deliveryOptionId` and `codes`. */
-const demoCompute = (options: { readonly deliveryOptionId?: string; readonly codes?: ReadonlyArray<string> } = {}): ComputeInput => {
+const demoCompute = (options: { readonly deliveryOptionId?: string; readonly codes?: ReadonlyArray<string> } = {}): Required<ComputeInput> => {
   const option = demoCatalog.delivery_options.find((o) => o.delivery_option_id === options.deliveryOptionId)
   return {
     products: demoCatalog.products.map(toProduct),
@@ -69,7 +69,7 @@ const price = (
   options: {
     readonly deliveryOptionId?: string
     readonly codes?: ReadonlyArray<string>
-    readonly compute?: ComputeInput
+    readonly compute?: Required<ComputeInput>
     readonly tips?: number
     readonly giftWrap?: number
     readonly today?: string

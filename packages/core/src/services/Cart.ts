@@ -7,7 +7,7 @@ import { Currency } from "../domain/Money.ts"
 import { AddOperation, DeleteOperation, SetOperation, UpdateOperation } from "../domain/Operation.ts"
 import { CartType, OwnerRef } from "../domain/Owner.ts"
 import { type Client, liveLayer } from "./Downstream.ts"
-import { ResourceConflict, ResourceNotFound } from "./DownstreamErrors.ts"
+import { ResourceNotFound } from "./DownstreamErrors.ts"
 import { CouponDefinition, Promotion } from "./Marketing.ts"
 import { Product } from "./Product.ts"
 import { TaxSetting } from "./SellerAdmin.ts"
@@ -26,15 +26,17 @@ export const BatchOperation = Schema.Union([
 export type BatchOperation = typeof BatchOperation.Type
 
 /**
- * Everything the cart service needs to price a cart, gathered by the orchestrator's parallel
- * steps. A step that degraded simply contributes nothing (no promotions, no delivery charge).
+ * What the orchestrator's steps learnt for pricing a cart. A field left out keeps what the cart
+ * service used at the cart's last computation: a flow sends only what it re-read (the PUT flow
+ * re-reads promotions and delivery, not products), and a degraded optional step simply
+ * contributes nothing new.
  */
 export const ComputeInput = Schema.Struct({
-  products: Schema.Array(Product),
-  promotions: Schema.Array(Promotion),
-  coupons: Schema.Array(CouponDefinition),
-  tax_settings: Schema.Array(TaxSetting),
-  delivery_charges: Schema.Array(StoreCharge)
+  products: Schema.optionalKey(Schema.Array(Product)),
+  promotions: Schema.optionalKey(Schema.Array(Promotion)),
+  coupons: Schema.optionalKey(Schema.Array(CouponDefinition)),
+  tax_settings: Schema.optionalKey(Schema.Array(TaxSetting)),
+  delivery_charges: Schema.optionalKey(Schema.Array(StoreCharge))
 })
 export type ComputeInput = typeof ComputeInput.Type
 
@@ -77,7 +79,7 @@ export const CartGroup = HttpApiGroup.make("cart")
       params: { cart_id: CartId },
       payload: Schema.Struct({ options: StoredOptions }),
       success: Cart,
-      error: [ResourceNotFound, ResourceConflict]
+      error: ResourceNotFound
     })
   )
   .add(

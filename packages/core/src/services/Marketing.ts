@@ -64,7 +64,7 @@ const ProductIds = Schema.Struct({ product_ids: Schema.Array(ProductId) })
 export const MarketingGroup = HttpApiGroup.make("marketing")
   .add(
     HttpApiEndpoint.post("promotionsApplicable", "/api/promotions/applicable", {
-      payload: Schema.Struct({ product_ids: Schema.Array(ProductId), subtotal: NonNegativeAmount }),
+      payload: ProductIds,
       success: Schema.Struct({ promotions: Schema.Array(Promotion) })
     })
   )

@@ -1,11 +1,12 @@
-import type { AddonLine, CouponApplied, LineItem, PromotionApplied, Totals } from "@orchestra/core/domain/Cart"
+import type { CouponApplied, LineItem, PromotionApplied, Totals } from "@orchestra/core/domain/Cart"
 import { allocate, applyBps, applyPercent, includedTax, type Minor, minor, sum } from "@orchestra/core/domain/Money"
 import type { ComputeInput } from "@orchestra/core/services/Cart"
-import type { Product } from "@orchestra/core/services/Product"
+import { bareLine, type PricedLine, priceLine } from "@orchestra/core/domain/LinePrice"
 
 export interface PriceCartInput {
   readonly items: ReadonlyArray<LineItem>
-  readonly compute: ComputeInput
+  /** Every pricing input; the cart simulator fills what a compute left out from the last one. */
+  readonly compute: Required<ComputeInput>
   /** Minor units; 0 when none. */
   readonly tips: number
   /** Minor units; 0 when none. */
@@ -24,13 +25,6 @@ export interface PricedCart {
   readonly unpriced_item_ids: ReadonlyArray<string>
 }
 
-type AddonLineItem = typeof AddonLine.Type
-
-interface PricedLine {
-  readonly product: Product
-  readonly lineTotal: Minor
-}
-
 /** Downstream lists may repeat a key; the first entry wins so a stray duplicate cannot double-count. */
 const indexFirst = <A, K>(values: ReadonlyArray<A>, key: (a: A) => K): Map<K, A> => {
   const index = new Map<K, A>()
@@ -40,42 +34,6 @@ const indexFirst = <A, K>(values: ReadonlyArray<A>, key: (a: A) => K): Map<K, A>
 
 // `-0` would leak into JSON comparisons and `Object.is` checks downstream.
 const negate = (n: number): Minor => minor(n === 0 ? 0 : -n)
-
-const unitPriceOf = (item: LineItem, product: Product): Minor | undefined => {
-  if (item.variant_id !== undefined) return product.variants?.find((v) => v.variant_id === item.variant_id)?.price
-  return product.price
-}
-
-/** The line as the cart service stores it: identity and quantity only, never a stale or client price. */
-const bareLine = (item: LineItem): LineItem => ({
-  item_id: item.item_id,
-  product_id: item.product_id,
-  ...(item.variant_id === undefined ? {} : { variant_id: item.variant_id }),
-  addons: item.addons.map((a) => ({ addon_id: a.addon_id })),
-  quantity: item.quantity
-})
-
-/**
- * A line is priced only when every part of its price is known now: a missing product, variant or
- * addon leaves it unpriced rather than priced from a guess.
- */
-const priceLine = (item: LineItem, product: Product | undefined): { line: LineItem; priced: PricedLine } | undefined => {
-  if (product === undefined) return undefined
-  const unit = unitPriceOf(item, product)
-  if (unit === undefined) return undefined
-  const addons: Array<AddonLineItem> = []
-  for (const ref of item.addons) {
-    const addon = product.addons?.find((a) => a.addon_id === ref.addon_id)
-    if (addon === undefined) return undefined
-    addons.push({ addon_id: addon.addon_id, name: addon.name, price: addon.price })
-  }
-  const each = unit + sum(addons.map((a) => a.price ?? 0))
-  const lineTotal = minor(each * item.quantity)
-  return {
-    line: { ...bareLine(item), addons, name: product.name, store_id: product.store_id, unit_price: unit, line_total: lineTotal },
-    priced: { product, lineTotal }
-  }
-}
 
 /**
  * The sandbox's pricing rules (DESIGN §10) as one pure function over minor units: the cart

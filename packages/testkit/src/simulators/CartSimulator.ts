@@ -4,7 +4,7 @@ import { applyOperations } from "@orchestra/core/domain/CartLines"
 import { CartId, ItemId } from "@orchestra/core/domain/Ids"
 import { ZERO } from "@orchestra/core/domain/Money"
 import type { CartType, OwnerRef } from "@orchestra/core/domain/Owner"
-import type { CartGroup } from "@orchestra/core/services/Cart"
+import type { CartGroup, ComputeInput } from "@orchestra/core/services/Cart"
 import type { Operations } from "@orchestra/core/services/Downstream"
 import { ResourceNotFound } from "@orchestra/core/services/DownstreamErrors"
 import type { Catalog } from "../catalog/Catalog.ts"
@@ -27,6 +27,9 @@ const emptyTotals = {
   net_payable: ZERO
 }
 
+type PricingInput = Required<ComputeInput>
+const noInput: PricingInput = { products: [], promotions: [], coupons: [], tax_settings: [], delivery_charges: [] }
+
 const ownerIndexKey = (owner: OwnerRef, cartType: CartType) =>
   `${owner.domain_id}|${owner.customer_id ?? ""}|${owner.session_id ?? ""}|${cartType}`
 
@@ -44,6 +47,8 @@ export const makeCartSimulator = (_catalog: Catalog): Effect.Effect<CartSimulato
   Effect.sync(() => {
     const carts = new Map<string, Cart>()
     const byOwner = new Map<string, string>()
+    // The inputs of each cart's last computation: a compute that leaves a field out keeps it.
+    const lastInput = new Map<string, PricingInput>()
     let cartSeq = 0
     let itemSeq = 0
 
@@ -105,9 +110,18 @@ export const makeCartSimulator = (_catalog: Catalog): Effect.Effect<CartSimulato
       compute: ({ params, payload }) =>
         Effect.flatMap(existing(params.cart_id), (cart) =>
           Effect.map(Clock.currentTimeMillis, (now) => {
+            const previous = lastInput.get(cart.cart_id) ?? noInput
+            const input: PricingInput = {
+              products: payload.products ?? previous.products,
+              promotions: payload.promotions ?? previous.promotions,
+              coupons: payload.coupons ?? previous.coupons,
+              tax_settings: payload.tax_settings ?? previous.tax_settings,
+              delivery_charges: payload.delivery_charges ?? previous.delivery_charges
+            }
+            lastInput.set(cart.cart_id, input)
             const priced = priceCart({
               items: cart.items,
-              compute: payload,
+              compute: input,
               tips: cart.tips?.amount ?? 0,
               giftWrap: cart.gift_wrap?.price ?? 0,
               deliveryOptionId: cart.delivery_option?.delivery_option_id,
@@ -134,6 +148,7 @@ export const makeCartSimulator = (_catalog: Catalog): Effect.Effect<CartSimulato
         Effect.flatMap(existing(params.cart_id), (cart) =>
           Effect.sync(() => {
             carts.delete(cart.cart_id)
+            lastInput.delete(cart.cart_id)
             byOwner.delete(ownerIndexKey(cart, cart.cart_type))
             return { cart_id: cart.cart_id, deleted: true }
           })

@@ -158,14 +158,14 @@ describe("MarketingSimulator", () => {
     Effect.gen(function* () {
       const marketing = yield* simulatorToday()
       const withPhone = yield* marketing.operations.promotionsApplicable({
-        payload: { product_ids: products("prod_case", "prod_phone"), subtotal: minor(0) }
+        payload: { product_ids: products("prod_case", "prod_phone") }
       })
       assert.deepStrictEqual<unknown>(
         withPhone.promotions.map((p) => p.promotion_id),
         ["promo_combo_case", "promo_free_delivery"]
       )
       const withoutPhone = yield* marketing.operations.promotionsApplicable({
-        payload: { product_ids: products("prod_case"), subtotal: minor(0) }
+        payload: { product_ids: products("prod_case") }
       })
       assert.deepStrictEqual<unknown>(
         withoutPhone.promotions.map((p) => p.promotion_id),

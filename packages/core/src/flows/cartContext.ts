@@ -1,0 +1,75 @@
+import { Effect, Option } from "effect"
+import type { Cart, LineItem } from "../domain/Cart.ts"
+import type { IndexedOperation } from "../domain/CartLines.ts"
+import type { DomainId, ProductId, StoreId } from "../domain/Ids.ts"
+import type { Operation } from "../domain/Operation.ts"
+import { CartNotFound } from "../domain/Errors.ts"
+import { ResourceNotFound } from "../services/DownstreamErrors.ts"
+import type { Product } from "../services/Product.ts"
+import type { ShippingRate } from "../services/Shipping.ts"
+import type { Steps } from "./steps.ts"
+
+export const indexed = (operations: ReadonlyArray<Operation>): ReadonlyArray<IndexedOperation> =>
+  operations.map((op, index) => ({ ...op, index }))
+
+export const unique = <A>(values: Iterable<A>): Array<A> => [...new Set(values)]
+
+export const productIdsOf = (items: ReadonlyArray<LineItem>, operations: ReadonlyArray<IndexedOperation> = []) =>
+  unique<ProductId>([
+    ...items.map((i) => i.product_id),
+    ...operations.flatMap((op) => (op.op === "SET" || op.op === "ADD" ? [op.product_id] : []))
+  ])
+
+/**
+ * The stores the cart's lines (and any new products) belong to. A computed line knows its store,
+ * so the store steps can start at once; a new product's store is only known once the product
+ * search answers, so then they wait for it (DESIGN §4's group 2–6 cannot be fully parallel for
+ * products the cart has never seen — docs/flows.md).
+ */
+export const storeIdsOf = <E, R>(
+  items: ReadonlyArray<LineItem>,
+  productIds: ReadonlyArray<ProductId>,
+  products: Effect.Effect<ReadonlyArray<Product>, E, R>
+): Effect.Effect<ReadonlyArray<StoreId>, E, R> => {
+  const known = new Map(items.flatMap((i) => (i.store_id === undefined ? [] : [[i.product_id as string, i.store_id] as const])))
+  if (productIds.every((id) => known.has(id))) return Effect.succeed(unique(known.values()))
+  return Effect.map(products, (found) => unique(found.map((p) => p.store_id)))
+}
+
+/**
+ * Steps 4–6 of the items and get flows: shipping (only with a delivery option), store status and
+ * tax settings, concurrently, once the stores are known.
+ */
+export const sellerContext = <E, R>(
+  steps: Steps,
+  domainId: DomainId,
+  cart: Cart | undefined,
+  storeIds: Effect.Effect<ReadonlyArray<StoreId>, E, R>
+) =>
+  Effect.flatMap(storeIds, (stores) =>
+    Effect.all(
+      {
+        shipping:
+          cart?.delivery_option === undefined
+            ? Effect.succeedNone
+            : steps.shippingRate(cart.delivery_option.delivery_option_id, stores, cart.address?.shipping_address?.address_id),
+        statuses: steps.storeStatuses(domainId, stores),
+        taxSettings: steps.taxSettings(domainId, stores)
+      },
+      { concurrency: "unbounded" }
+    )
+  )
+
+export const chargesOf = (shipping: Option.Option<ShippingRate>): ShippingRate["charges"] =>
+  Option.match(shipping, { onNone: () => [], onSome: (rate) => rate.charges })
+
+/**
+ * A 404 from the cart service after the flow found or created the cart: someone deleted it
+ * meanwhile (only possible outside the orchestrator's lock). The client sees CART_NOT_FOUND.
+ */
+export const cartVanished = <A, E, R>(effect: Effect.Effect<A, E | ResourceNotFound, R>) =>
+  Effect.catchIf(
+    effect,
+    (error): error is ResourceNotFound => error instanceof ResourceNotFound,
+    () => Effect.fail(new CartNotFound({ message: "The cart was deleted while it was being changed" }))
+  )

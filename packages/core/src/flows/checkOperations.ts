@@ -1,0 +1,165 @@
+import type { LineItem, OperationResult } from "../domain/Cart.ts"
+import { applyOperations, type IndexedOperation, keyOfLine, lineKey } from "../domain/CartLines.ts"
+import { ItemId } from "../domain/Ids.ts"
+import type { OperationErrorCode } from "../domain/Operation.ts"
+import type { Availability, StockLine } from "../services/Inventory.ts"
+import type { Product } from "../services/Product.ts"
+import type { StoreStatus } from "../services/SellerAdmin.ts"
+
+/** What the items flow learnt in its parallel group, indexed for the checks. */
+export interface CatalogView {
+  readonly product: (productId: string) => Product | undefined
+  readonly available: (productId: string, variantId: string | undefined) => number | undefined
+  readonly store: (storeId: string) => StoreStatus | undefined
+}
+
+export const catalogView = (
+  products: ReadonlyArray<Product>,
+  availability: ReadonlyArray<Availability>,
+  stores: ReadonlyArray<StoreStatus>
+): CatalogView => {
+  const byProduct = new Map(products.map((p) => [p.product_id as string, p]))
+  const stock = new Map(availability.map((a) => [`${a.product_id}|${a.variant_id ?? ""}`, a.quantity_available]))
+  const byStore = new Map(stores.map((s) => [s.store_id as string, s]))
+  return {
+    product: (id) => byProduct.get(id),
+    available: (productId, variantId) => stock.get(`${productId}|${variantId ?? ""}`),
+    store: (id) => byStore.get(id)
+  }
+}
+
+export interface Checked {
+  /** Operations that passed, in request order: the batch the cart service applies. */
+  readonly accepted: ReadonlyArray<IndexedOperation>
+  /** Operations refused before reaching the cart service, with their codes. */
+  readonly rejected: ReadonlyArray<OperationResult>
+}
+
+const refuse = (
+  op: IndexedOperation,
+  code: OperationErrorCode,
+  error: string,
+  extra: Partial<OperationResult> = {}
+): OperationResult => ({ index: op.index, operation: op.op, status: "FAILED", code, error, ...extra })
+
+/** Why a product line cannot be bought as asked, before quantities are considered. */
+const productProblem = (
+  op: { readonly product_id: string; readonly variant_id?: string; readonly addonIds: ReadonlyArray<string> },
+  view: CatalogView
+): { code: OperationErrorCode; error: string } | undefined => {
+  const product = view.product(op.product_id)
+  if (product === undefined) return { code: "PRODUCT_NOT_FOUND", error: `Product ${op.product_id} not found` }
+  if (product.status !== "ACTIVE") return { code: "PRODUCT_INACTIVE", error: `Product ${op.product_id} is not for sale` }
+  const variants = product.variants ?? []
+  if (op.variant_id === undefined && variants.length > 0) {
+    return { code: "VARIANT_REQUIRED", error: `Product ${op.product_id} needs a variant_id` }
+  }
+  if (op.variant_id !== undefined && !variants.some((v) => v.variant_id === op.variant_id)) {
+    return { code: "VARIANT_NOT_FOUND", error: `Variant ${op.variant_id} not found for ${op.product_id}` }
+  }
+  const missing = op.addonIds.find((id) => !(product.addons ?? []).some((a) => a.addon_id === id))
+  if (missing !== undefined) return { code: "ADDON_NOT_FOUND", error: `Addon ${missing} not found for ${op.product_id}` }
+  const store = view.store(product.store_id)
+  if (store === undefined || !store.active || !store.online) {
+    return { code: "STORE_OFFLINE", error: `Store ${product.store_id} is not taking orders` }
+  }
+  return undefined
+}
+
+/** Limits hold per product (max_per_order) and per product + variant (stock), across lines. */
+const quantityProblem = (
+  line: LineItem,
+  items: ReadonlyArray<LineItem>,
+  view: CatalogView
+): { code: OperationErrorCode; error: string; quantity_available?: number } | undefined => {
+  const ofProduct = items.filter((l) => l.product_id === line.product_id)
+  const limit = view.product(line.product_id)?.max_per_order
+  if (limit !== undefined && ofProduct.reduce((n, l) => n + l.quantity, 0) > limit) {
+    return { code: "QUANTITY_LIMIT", error: `At most ${limit} of ${line.product_id} per order` }
+  }
+  const wanted = ofProduct.filter((l) => l.variant_id === line.variant_id).reduce((n, l) => n + l.quantity, 0)
+  const available = view.available(line.product_id, line.variant_id)
+  if (available !== undefined && wanted > available) {
+    return { code: "OUT_OF_STOCK", error: `Only ${available} of ${line.product_id} available`, quantity_available: available }
+  }
+  return undefined
+}
+
+/**
+ * Checks each operation in request order against current products, stock and stores, on the
+ * cart as the earlier accepted operations leave it (an ADD after a SET adds to the SET's
+ * quantity). A refused operation changes nothing; the others go on (partial success).
+ */
+export const checkOperations = (
+  items: ReadonlyArray<LineItem>,
+  operations: ReadonlyArray<IndexedOperation>,
+  view: CatalogView
+): Checked => {
+  let state = items
+  const accepted: Array<IndexedOperation> = []
+  const rejected: Array<OperationResult> = []
+  let previewSeq = 0
+  for (const op of operations) {
+    if (op.op === "SET" || op.op === "ADD") {
+      const problem = productProblem(
+        { product_id: op.product_id, ...(op.variant_id === undefined ? {} : { variant_id: op.variant_id }), addonIds: (op.addons ?? []).map((a) => a.addon_id) },
+        view
+      )
+      if (problem !== undefined) {
+        rejected.push(refuse(op, problem.code, problem.error))
+        continue
+      }
+    }
+    const next = applyOperations(state, [op], () => ItemId.make(`preview_${++previewSeq}`))
+    const touched = touchedLine(op, next.items)
+    const quantity = touched === undefined ? undefined : quantityProblem(touched, next.items, view)
+    if (op.op === "UPDATE" && touched !== undefined) {
+      const store = view.store(view.product(touched.product_id)?.store_id ?? "")
+      if (store !== undefined && (!store.active || !store.online)) {
+        rejected.push(refuse(op, "STORE_OFFLINE", `Store ${store.store_id} is not taking orders`, { item_id: op.item_id }))
+        continue
+      }
+    }
+    if (quantity !== undefined) {
+      const { code, error, ...extra } = quantity
+      rejected.push(refuse(op, code, error, extra))
+      continue
+    }
+    state = next.items
+    accepted.push(op)
+  }
+  return { accepted, rejected }
+}
+
+/** The line an operation leaves behind (undefined when it removed the line or changed nothing). */
+const touchedLine = (op: IndexedOperation, items: ReadonlyArray<LineItem>): LineItem | undefined => {
+  switch (op.op) {
+    case "SET":
+    case "ADD": {
+      const key = lineKey(op.product_id, op.variant_id, (op.addons ?? []).map((a) => a.addon_id))
+      return items.find((line) => keyOfLine(line) === key)
+    }
+    case "UPDATE":
+      return items.find((line) => line.item_id === op.item_id)
+    case "DELETE":
+      return undefined
+  }
+}
+
+/** The quantities to ask the inventory service about: every line as the request would leave it. */
+export const requestedStock = (items: ReadonlyArray<LineItem>, operations: ReadonlyArray<IndexedOperation>) => {
+  let seq = 0
+  const preview = applyOperations(items, operations, () => ItemId.make(`preview_${++seq}`))
+  const totals = new Map<string, StockLine>()
+  for (const line of preview.items) {
+    const key = `${line.product_id}|${line.variant_id ?? ""}`
+    const quantity = (totals.get(key)?.quantity ?? 0) + line.quantity
+    totals.set(
+      key,
+      line.variant_id === undefined
+        ? { product_id: line.product_id, quantity }
+        : { product_id: line.product_id, variant_id: line.variant_id, quantity }
+    )
+  }
+  return [...totals.values()]
+}

@@ -1,0 +1,21 @@
+import { type Currency, ZERO } from "../domain/Money.ts"
+import type { CartType } from "../domain/Owner.ts"
+import type { EmptyCart } from "./responses.ts"
+
+/** A GET on an owner without a cart answers this and creates nothing (DESIGN §3). */
+export const emptyCart = (cartType: CartType, currency: Currency): EmptyCart => ({
+  cart_id: null,
+  cart_type: cartType,
+  currency,
+  items: [],
+  totals: {
+    subtotal: ZERO,
+    discount: ZERO,
+    tax: ZERO,
+    tax_included: ZERO,
+    delivery_charge: ZERO,
+    tips: ZERO,
+    gift_wrap: ZERO,
+    net_payable: ZERO
+  }
+})

@@ -1,0 +1,23 @@
+import { Effect } from "effect"
+import type { Cart, OperationResult } from "../domain/Cart.ts"
+import type { CartType } from "../domain/Owner.ts"
+import { RequestContext } from "../runtime/RequestContext.ts"
+import type { ItemsResponse } from "./responses.ts"
+
+/** The answer of the items and buy-now flows: results in request order, whatever refused them. */
+export const itemsResponse = (cartType: CartType, results: ReadonlyArray<OperationResult>, cart: Cart) =>
+  Effect.map(
+    RequestContext,
+    (context): ItemsResponse => {
+      const ordered = [...results].sort((a, b) => a.index - b.index)
+      return {
+        success: true,
+        cart_type: cartType,
+        operations_applied: ordered.filter((r) => r.status === "SUCCESS").length,
+        results: ordered,
+        cart,
+        coupon_applied: cart.coupons_applied,
+        warnings: [...context.warnings]
+      }
+    }
+  )

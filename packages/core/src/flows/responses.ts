@@ -1,0 +1,108 @@
+import { Schema } from "effect"
+import { Cart, CouponApplied, OperationResult, Totals } from "../domain/Cart.ts"
+import { CouponCode, ProductId, VariantId } from "../domain/Ids.ts"
+import { Amount, Currency, NonNegativeAmount } from "../domain/Money.ts"
+import { CartType } from "../domain/Owner.ts"
+
+/** A degraded step or a cart condition the client should know about (DESIGN §4). */
+export const Warning = Schema.Struct({
+  code: Schema.String,
+  message: Schema.String,
+  service: Schema.optionalKey(Schema.String)
+})
+export type Warning = typeof Warning.Type
+
+/** What GET answers for an owner without a cart: nothing is created. */
+export const EmptyCart = Schema.Struct({
+  cart_id: Schema.Null,
+  cart_type: CartType,
+  currency: Currency,
+  items: Schema.Tuple([]),
+  totals: Totals
+})
+export type EmptyCart = typeof EmptyCart.Type
+
+export const ItemsResponse = Schema.Struct({
+  success: Schema.Literal(true),
+  cart_type: CartType,
+  operations_applied: Schema.Int,
+  results: Schema.Array(OperationResult),
+  cart: Cart,
+  coupon_applied: Schema.Array(CouponApplied),
+  warnings: Schema.Array(Warning)
+})
+export type ItemsResponse = typeof ItemsResponse.Type
+
+const Status = Schema.Literals(["VALID", "INVALID"])
+export const FieldValidation = Schema.Struct({
+  status: Status,
+  reason: Schema.optionalKey(Schema.String),
+  charge: Schema.optionalKey(NonNegativeAmount)
+})
+export type FieldValidation = typeof FieldValidation.Type
+export const CouponValidationResult = Schema.Struct({
+  code: CouponCode,
+  status: Status,
+  reason: Schema.optionalKey(Schema.String),
+  discount: Schema.optionalKey(Amount)
+})
+export type CouponValidationResult = typeof CouponValidationResult.Type
+
+/** One entry per field the request sent; invalid fields were not applied. */
+export const Validations = Schema.Struct({
+  coupons: Schema.optionalKey(Schema.Array(CouponValidationResult)),
+  address: Schema.optionalKey(FieldValidation),
+  tips: Schema.optionalKey(FieldValidation),
+  delivery_option: Schema.optionalKey(FieldValidation),
+  delivery_preference: Schema.optionalKey(FieldValidation),
+  pickup_point: Schema.optionalKey(FieldValidation),
+  payment_method: Schema.optionalKey(FieldValidation),
+  gift_wrap: Schema.optionalKey(FieldValidation),
+  special_instructions: Schema.optionalKey(FieldValidation)
+})
+export type Validations = typeof Validations.Type
+
+export const UpdateOptionsResponse = Schema.Struct({
+  success: Schema.Literal(true),
+  cart_type: CartType,
+  cart: Cart,
+  validations: Validations,
+  warnings: Schema.Array(Warning)
+})
+export type UpdateOptionsResponse = typeof UpdateOptionsResponse.Type
+
+export const InventoryStatus = Schema.Struct({
+  product_id: ProductId,
+  variant_id: Schema.optionalKey(VariantId),
+  available: Schema.Boolean,
+  quantity_available: Schema.Int
+})
+
+export const GetCartResponse = Schema.Struct({
+  success: Schema.Literal(true),
+  cart_type: CartType,
+  cart: Schema.Union([Cart, EmptyCart]),
+  inventory_status: Schema.Array(InventoryStatus),
+  warnings: Schema.Array(Warning),
+  /** True when computing failed and this is the last computed cart. */
+  stale: Schema.Boolean
+})
+export type GetCartResponse = typeof GetCartResponse.Type
+
+export const GetCachedCartResponse = Schema.Struct({
+  success: Schema.Literal(true),
+  cart_type: CartType,
+  from_cache: Schema.Boolean,
+  cache_age_seconds: Schema.optionalKey(Schema.Int),
+  cart: Schema.Union([Cart, EmptyCart])
+})
+export type GetCachedCartResponse = typeof GetCachedCartResponse.Type
+
+export const DeleteCartResponse = Schema.Struct({
+  success: Schema.Literal(true),
+  message: Schema.String,
+  cart_id: Cart.fields.cart_id,
+  cart_type: CartType,
+  warnings: Schema.Array(Warning)
+})
+export type DeleteCartResponse = typeof DeleteCartResponse.Type

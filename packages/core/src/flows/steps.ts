@@ -1,0 +1,161 @@
+import { Clock, Effect, Option, Schema } from "effect"
+import { Cart } from "../domain/Cart.ts"
+import type { IndexedOperation } from "../domain/CartLines.ts"
+import type { AddressId, CartId, CouponCode, DeliveryOptionId, DomainId, GiftWrapId, PaymentMethodId, PickupPointId, ProductId, StoreId } from "../domain/Ids.ts"
+import type { Minor } from "../domain/Money.ts"
+import { type CartType, type Owner, ownerKey, toOwnerRef } from "../domain/Owner.ts"
+import { optionalStep, runStep } from "../runtime/StepRunner.ts"
+import type { StoredOptions } from "../services/Cart.ts"
+import type { ComputeInput } from "../services/Cart.ts"
+import { ResourceNotFound } from "../services/DownstreamErrors.ts"
+import type { StockLine } from "../services/Inventory.ts"
+import type { CartScope } from "./CartFlows.ts"
+import type { FlowDeps } from "./FlowDeps.ts"
+
+const CartJson = Schema.fromJsonString(Cart)
+const encodeCart = Schema.encodeSync(CartJson)
+export const decodeCachedCart = Schema.decodeUnknownEffect(CartJson)
+
+const cartKey = (scope: CartScope) => ({ ...toOwnerRef(scope.owner), cart_type: scope.cartType })
+
+const read = (name: string) => ({ name, kind: "read" as const })
+const write = (name: string, idempotent = false) => ({ name, kind: "write" as const, idempotent })
+
+/** A 404 from a lookup is an answer ("there is none"), not a failure. */
+const orNone = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  effect.pipe(
+    Effect.map(Option.some),
+    Effect.catchIf(
+      (error): error is Extract<E, ResourceNotFound> => error instanceof ResourceNotFound,
+      () => Effect.succeed(Option.none<A>())
+    )
+  )
+
+/**
+ * Every downstream call the cart flows make, named as the trace names it (`service.endpoint`) and
+ * run through the step runner with its policy. Flows compose these; they never call a service
+ * directly, so every call is traced, timed out, retried or degraded the same way.
+ */
+export const makeSteps = (deps: FlowDeps) => ({
+  findOrCreateCart: (scope: CartScope) =>
+    // Find-or-create has the same effect however often it is sent, so it may be retried.
+    runStep(write("cart.findOrCreate", true), deps.cart.findOrCreate({ payload: { ...cartKey(scope), currency: deps.currency } })),
+
+  findCart: (scope: CartScope) => orNone(runStep(read("cart.find"), deps.cart.find({ payload: cartKey(scope) }))),
+
+  searchProducts: (productIds: ReadonlyArray<ProductId>) =>
+    runStep(read("product.search"), deps.product.search({ query: { product_ids: productIds } })),
+
+  checkAvailability: (items: ReadonlyArray<StockLine>) =>
+    runStep(read("inventory.checkAvailability"), deps.inventory.checkAvailability({ payload: { items } })),
+
+  storeStatuses: (domainId: DomainId, storeIds: ReadonlyArray<StoreId>) =>
+    Effect.forEach(
+      storeIds,
+      (storeId) =>
+        orNone(
+          runStep(read("sellerAdmin.storeStatus"), deps.sellerAdmin.storeStatus({ params: { domain_id: domainId, store_id: storeId } }))
+        ),
+      { concurrency: "unbounded" }
+    ).pipe(Effect.map((found) => found.flatMap(Option.toArray))),
+
+  taxSettings: (domainId: DomainId, storeIds: ReadonlyArray<StoreId>) =>
+    Effect.forEach(
+      storeIds,
+      (storeId) =>
+        orNone(
+          runStep(read("sellerAdmin.taxSettings"), deps.sellerAdmin.taxSettings({ params: { domain_id: domainId, store_id: storeId } }))
+        ),
+      { concurrency: "unbounded" }
+    ).pipe(Effect.map((found) => found.flatMap(Option.toArray))),
+
+  shippingRate: (deliveryOptionId: DeliveryOptionId, storeIds: ReadonlyArray<StoreId>, addressId: AddressId | undefined) =>
+    optionalStep(
+      read("shipping.calculateRate"),
+      deps.shipping.calculateRate({
+        payload: { delivery_option_id: deliveryOptionId, store_ids: storeIds, ...(addressId === undefined ? {} : { address_id: addressId }) }
+      }),
+      { code: "DELIVERY_CHARGE_UNAVAILABLE", message: "Delivery charges could not be calculated and are not included" }
+    ),
+
+  promotions: (productIds: ReadonlyArray<ProductId>) =>
+    optionalStep(
+      read("marketing.promotionsApplicable"),
+      Effect.map(deps.marketing.promotionsApplicable({ payload: { product_ids: productIds } }), (r) => r.promotions),
+      { code: "PROMOTIONS_UNAVAILABLE", message: "Promotions could not be checked and are not applied" }
+    ),
+
+  validateCoupons: (codes: ReadonlyArray<CouponCode>, owner: Owner, subtotal: Minor) =>
+    runStep(
+      read("marketing.validateCoupons"),
+      deps.marketing.validateCoupons({
+        payload: {
+          codes,
+          subtotal,
+          ...(owner._tag === "Customer" ? { customer_id: owner.customerId } : {})
+        }
+      })
+    ),
+
+  address: (addressId: AddressId) => orNone(runStep(read("customer.address"), deps.customer.address({ params: { address_id: addressId } }))),
+  deliveryOption: (id: DeliveryOptionId) =>
+    orNone(runStep(read("sellerAdmin.deliveryOption"), deps.sellerAdmin.deliveryOption({ params: { id } }))),
+  pickupPoint: (id: PickupPointId) => orNone(runStep(read("sellerAdmin.pickupPoint"), deps.sellerAdmin.pickupPoint({ params: { id } }))),
+  paymentMethod: (id: PaymentMethodId) => orNone(runStep(read("payment.paymentMethod"), deps.payment.paymentMethod({ params: { id } }))),
+  giftWrapOption: (id: GiftWrapId) =>
+    orNone(runStep(read("sellerAdmin.giftWrapOption"), deps.sellerAdmin.giftWrapOption({ params: { id } }))),
+
+  applyBatch: (cartId: CartId, operations: ReadonlyArray<IndexedOperation>, replace = false) =>
+    runStep(
+      write("cart.applyBatch"),
+      deps.cart.applyBatch({ params: { cart_id: cartId }, payload: { operations, ...(replace ? { replace } : {}) } })
+    ),
+
+  updateOptions: (cartId: CartId, options: StoredOptions) =>
+    runStep(write("cart.updateOptions"), deps.cart.updateOptions({ params: { cart_id: cartId }, payload: { options } })),
+
+  // Computing derives totals from the cart and the inputs; sending it twice changes nothing.
+  compute: (cartId: CartId, input: ComputeInput) =>
+    runStep(write("cart.compute", true), deps.cart.compute({ params: { cart_id: cartId }, payload: input })),
+
+  removeCart: (cartId: CartId) => runStep(write("cart.remove"), deps.cart.remove({ params: { cart_id: cartId } })),
+
+  releaseReservations: (cartId: CartId) =>
+    optionalStep(
+      write("inventory.releaseReservations", true),
+      deps.inventory.releaseReservations({ payload: { cart_id: cartId } }),
+      { code: "RESERVATIONS_NOT_RELEASED", message: "Held stock will be released when its reservation expires" }
+    ),
+
+  /** The computed (or, for the lite flows, not computed) cart, under its version (DESIGN §5). */
+  cacheSet: (owner: Owner, cartType: CartType, cart: Cart) =>
+    optionalStep(
+      write("cache.set", true),
+      Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        yield* deps.cache.rememberOwner(ownerKey(owner, cartType), cart.cart_id)
+        return yield* deps.cache.set({ cartId: cart.cart_id, version: cart.version, computedAt: now, computed: cart.computed, body: encodeCart(cart) })
+      }),
+      { code: "CACHE_UNAVAILABLE", message: "The cart was not cached" }
+    ),
+
+  cacheGet: (owner: Owner, cartType: CartType) =>
+    optionalStep(
+      read("cache.get"),
+      Effect.gen(function* () {
+        const cartId = yield* deps.cache.ownerCartId(ownerKey(owner, cartType))
+        if (Option.isNone(cartId)) return Option.none()
+        return yield* deps.cache.get(cartId.value)
+      }),
+      { code: "CACHE_UNAVAILABLE", message: "The cache could not be read" }
+    ).pipe(Effect.map(Option.flatten)),
+
+  cacheDelete: (owner: Owner, cartType: CartType, cartId: CartId) =>
+    optionalStep(
+      write("cache.delete", true),
+      Effect.andThen(deps.cache.remove(cartId), deps.cache.forgetOwner(ownerKey(owner, cartType))),
+      { code: "CACHE_UNAVAILABLE", message: "The cached cart could not be removed" }
+    )
+})
+
+export type Steps = ReturnType<typeof makeSteps>

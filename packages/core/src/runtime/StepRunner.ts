@@ -1,0 +1,158 @@
+import { Clock, Context, Effect, Exit, Option, Schedule } from "effect"
+import { DeadlineExceeded, DownstreamError, DownstreamTimeout, DownstreamUnavailable } from "../domain/Errors.ts"
+import { DownstreamFailure } from "../services/DownstreamErrors.ts"
+import { addWarning, RequestContext } from "./RequestContext.ts"
+import { StepPolicy } from "./StepPolicy.ts"
+
+/** A downstream call as the flows name it: `service.endpoint`, and whether it changes anything. */
+export interface StepSpec {
+  readonly name: string
+  readonly kind: "read" | "write"
+  /** A write carrying an idempotency key acts once however often it is sent, so it may be retried. */
+  readonly idempotent?: boolean
+}
+
+export type StepFailure = DownstreamError | DownstreamUnavailable | DownstreamTimeout | DeadlineExceeded
+
+const serviceOf = (name: string) => name.split(".")[0] ?? name
+
+const isTransient = (error: unknown): boolean =>
+  error instanceof DownstreamFailure && (error.reason !== "Status" || (error.status ?? 500) >= 500)
+
+/** A failed call in the public vocabulary of DESIGN §3, naming the service. */
+export const toStepFailure = (step: string, failure: DownstreamFailure): StepFailure => {
+  const service = failure.service
+  const message = `${step} ${failure.message}`
+  if (failure.reason === "Timeout") return new DownstreamTimeout({ service, message })
+  if (failure.reason === "Status" && failure.status === 503) return new DownstreamUnavailable({ service, message })
+  return new DownstreamError({ service, message })
+}
+
+const describe = (error: unknown): string =>
+  typeof error === "object" && error !== null && "message" in error && typeof error.message === "string"
+    ? error.message
+    : String(error)
+
+/**
+ * Runs one downstream call under its policy (DESIGN §7): a timeout of min(the call's budget, the
+ * time left before the request's deadline), retries with jittered exponential backoff for reads
+ * and idempotent writes on transient failures only, a tracing span, and a trace record. Declared
+ * refusals (404/409) come back unchanged for the flow to interpret; anything else is mapped to
+ * the public downstream errors.
+ */
+export const runStep = <A, E>(
+  spec: StepSpec,
+  call: Effect.Effect<A, E | DownstreamFailure>
+): Effect.Effect<A, Exclude<E, DownstreamFailure> | StepFailure, RequestContext> =>
+  Effect.gen(function* () {
+    const context = yield* RequestContext
+    const policy = yield* StepPolicy
+    const critical = yield* StepCritical
+    const service = serviceOf(spec.name)
+    const startedAt = yield* Clock.currentTimeMillis
+    let attempts = 0
+
+    const attempt = Effect.gen(function* () {
+      attempts++
+      const now = yield* Clock.currentTimeMillis
+      const left = context.deadlineAt - now
+      if (left <= 0) {
+        return yield* new DeadlineExceeded({ service, message: `No time left for ${spec.name}` })
+      }
+      const budget = spec.kind === "read" ? policy.readTimeoutMs : policy.writeTimeoutMs
+      const bounded = Math.min(budget, left)
+      return yield* Effect.timeoutOrElse(call, {
+        duration: bounded,
+        orElse: (): Effect.Effect<never, DeadlineExceeded | DownstreamFailure> =>
+          bounded < budget
+            ? Effect.fail(new DeadlineExceeded({ service, message: `${spec.name} ran past the request deadline` }))
+            : Effect.fail(
+                new DownstreamFailure({ service, endpoint: spec.name, reason: "Timeout", message: `timed out after ${bounded} ms` })
+              )
+      })
+    })
+
+    const retryable = spec.kind === "read" || spec.idempotent === true
+    const policed = retryable
+      ? Effect.retry(attempt, {
+          schedule: Schedule.exponential(policy.retryBaseMs).pipe(Schedule.jittered),
+          times: policy.retries,
+          while: isTransient
+        })
+      : attempt
+
+    const exit = yield* Effect.exit(Effect.withSpan(policed, spec.name, { attributes: { service, critical } }))
+    const endedAt = yield* Clock.currentTimeMillis
+    const failed = Exit.isFailure(exit)
+    const error = failed ? Option.getOrUndefined(Exit.findErrorOption(exit)) : undefined
+    context.trace.push({
+      step: spec.name,
+      service,
+      start_ms: startedAt - context.startedAt,
+      duration_ms: endedAt - startedAt,
+      attempts,
+      outcome: failed ? (critical ? "failed" : "degraded") : "ok",
+      critical,
+      ...(failed ? { error: describe(error) } : {})
+    })
+    return yield* Effect.mapError(
+      exit,
+      (e): Exclude<E, DownstreamFailure> | StepFailure =>
+        // Everything but a DownstreamFailure is already a declared refusal or a StepFailure;
+        // TypeScript cannot narrow the generic E through instanceof.
+        e instanceof DownstreamFailure ? toStepFailure(spec.name, e) : (e as Exclude<E, DownstreamFailure> | StepFailure)
+    )
+  })
+
+/** What a degraded optional step tells the client: a code and the consequence. */
+export interface Degradation {
+  readonly code: string
+  readonly message: string
+}
+
+/**
+ * Whether the steps run here fail the flow. `optional` turns it off for the steps inside it, so
+ * the trace records them as degraded rather than failed.
+ */
+export const StepCritical = Context.Reference<boolean>("orchestra/StepCritical", { defaultValue: () => true })
+
+const serviceOfError = (error: unknown): string | undefined =>
+  typeof error === "object" && error !== null && "service" in error && typeof error.service === "string"
+    ? error.service
+    : undefined
+
+/**
+ * Makes steps optional (DESIGN §4): any failure becomes a `warnings[]` entry naming the service,
+ * and the flow goes on without the result.
+ */
+export const optional = <A, E, R>(
+  steps: Effect.Effect<A, E, R>,
+  degraded: Degradation
+): Effect.Effect<Option.Option<A>, never, R | RequestContext> =>
+  steps.pipe(
+    Effect.provideService(StepCritical, false),
+    Effect.map(Option.some),
+    Effect.catch((error) => {
+      const service = serviceOfError(error)
+      return Effect.as(
+        addWarning({
+          code: degraded.code,
+          message: `${degraded.message} (${describe(error)})`,
+          ...(service === undefined ? {} : { service })
+        }),
+        Option.none<A>()
+      )
+    })
+  )
+
+export const optionalStep = <A, E>(
+  spec: StepSpec,
+  call: Effect.Effect<A, E | DownstreamFailure>,
+  degraded: Degradation
+): Effect.Effect<Option.Option<A>, never, RequestContext> =>
+  optional(
+    Effect.mapError(runStep(spec, call), (error) =>
+      serviceOfError(error) === undefined ? { service: serviceOf(spec.name), message: describe(error) } : error
+    ),
+    degraded
+  )

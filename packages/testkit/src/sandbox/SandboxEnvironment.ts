@@ -1,0 +1,22 @@
+import { Layer } from "effect"
+import { CartFlowsLive } from "@orchestra/core/flows/CartFlowsLive"
+import { CartCache } from "@orchestra/core/stores/CartCache"
+import { type Catalog, demoCatalog } from "../catalog/Catalog.ts"
+import type { FaultRule } from "../faults/Fault.ts"
+import { FaultInjector } from "../faults/FaultInjector.ts"
+import { Sandbox, SandboxDownstreams } from "./Sandbox.ts"
+
+/**
+ * The cart flows over the in-process simulators with fault injection: the sandbox's choice of
+ * layers (DESIGN §2) without the cache, which the caller picks (memory, or Redis in tests
+ * about Redis). Exposes the Sandbox and the FaultInjector so tests can inspect and break things.
+ */
+export const sandboxFlows = (options: { readonly catalog?: Catalog; readonly faults?: ReadonlyArray<FaultRule> } = {}) =>
+  CartFlowsLive.pipe(
+    Layer.provideMerge(SandboxDownstreams),
+    Layer.provideMerge(
+      Layer.merge(Sandbox.make(options.catalog ?? demoCatalog), FaultInjector.make({ rules: options.faults ?? [] }))
+    )
+  )
+
+export const SandboxFlowsInMemory = sandboxFlows().pipe(Layer.provideMerge(CartCache.layerMemory))
