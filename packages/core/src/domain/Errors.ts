@@ -13,6 +13,8 @@ const downstreamFields = { ...fields, service: Schema.String }
 export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("INVALID_REQUEST", fields, { httpApiStatus: 400 }) {}
 export class Unauthenticated extends Schema.TaggedError<Unauthenticated>()("UNAUTHENTICATED", fields, { httpApiStatus: 401 }) {}
 export class CartNotFound extends Schema.TaggedError<CartNotFound>()("CART_NOT_FOUND", fields, { httpApiStatus: 404 }) {}
+/** A payment webhook for a gateway order no checkout knows (yet): the gateway should retry. */
+export class OrderNotFound extends Schema.TaggedError<OrderNotFound>()("ORDER_NOT_FOUND", fields, { httpApiStatus: 404 }) {}
 export class CartBusy extends Schema.TaggedError<CartBusy>()("CART_BUSY", fields, { httpApiStatus: 409 }) {}
 export class PriceChanged extends Schema.TaggedError<PriceChanged>()("PRICE_CHANGED", fields, { httpApiStatus: 409 }) {}
 export class OutOfStock extends Schema.TaggedError<OutOfStock>()("OUT_OF_STOCK", fields, { httpApiStatus: 409 }) {}
@@ -35,6 +37,7 @@ export const ApiErrors = [
   InvalidRequest,
   Unauthenticated,
   CartNotFound,
+  OrderNotFound,
   CartBusy,
   PriceChanged,
   OutOfStock,

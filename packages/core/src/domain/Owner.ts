@@ -30,3 +30,9 @@ export const toOwnerRef = (owner: Owner): OwnerRef =>
   owner._tag === "Customer"
     ? { domain_id: owner.domainId, customer_id: owner.customerId }
     : { domain_id: owner.domainId, session_id: owner.sessionId }
+
+/** The owner back from its wire form; a customer id wins, as with the identity headers. */
+export const fromOwnerRef = (ref: OwnerRef): Owner =>
+  ref.customer_id !== undefined
+    ? { _tag: "Customer", domainId: ref.domain_id, customerId: ref.customer_id }
+    : { _tag: "Session", domainId: ref.domain_id, sessionId: ref.session_id ?? SessionId.make("unknown") }

@@ -1,5 +1,5 @@
-import { Config, Effect, Layer, Schema } from "effect"
-import { Currency } from "../domain/Money.ts"
+import { Effect, Layer } from "effect"
+import { CurrencyConfig } from "../runtime/CurrencyConfig.ts"
 import { CartService } from "../services/Cart.ts"
 import { CustomerService } from "../services/Customer.ts"
 import { InventoryService } from "../services/Inventory.ts"
@@ -19,12 +19,6 @@ import { itemsFull } from "./itemsFull.ts"
 import { itemsLite } from "./itemsLite.ts"
 import { makeSteps } from "./steps.ts"
 import { updateOptions } from "./updateOptions.ts"
-
-/** The currency new carts open in (`ORCHESTRA_CURRENCY`, default INR). */
-const CurrencyConfig = Config.String("ORCHESTRA_CURRENCY").pipe(
-  Config.withDefault("INR"),
-  Effect.flatMap((code) => Effect.orDie(Schema.decodeUnknownEffect(Currency)(code)))
-)
 
 /** The real cart flows over whichever downstream layers and cart cache the environment chose. */
 export const CartFlowsLive = Layer.effect(

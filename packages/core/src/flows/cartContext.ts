@@ -3,8 +3,8 @@ import type { Cart, LineItem } from "../domain/Cart.ts"
 import type { IndexedOperation } from "../domain/CartLines.ts"
 import type { DomainId, ProductId, StoreId } from "../domain/Ids.ts"
 import type { Operation } from "../domain/Operation.ts"
-import { CartNotFound } from "../domain/Errors.ts"
-import { ResourceNotFound } from "../services/DownstreamErrors.ts"
+import { CartNotFound, DownstreamError } from "../domain/Errors.ts"
+import { ResourceConflict, ResourceNotFound } from "../services/DownstreamErrors.ts"
 import type { Product } from "../services/Product.ts"
 import type { ShippingRate } from "../services/Shipping.ts"
 import type { Steps } from "./steps.ts"
@@ -72,4 +72,15 @@ export const cartVanished = <A, E, R>(effect: Effect.Effect<A, E | ResourceNotFo
     effect,
     (error): error is ResourceNotFound => error instanceof ResourceNotFound,
     () => Effect.fail(new CartNotFound({ message: "The cart was deleted while it was being changed" }))
+  )
+
+/**
+ * A refusal (404/409) no step of the flow expects: a downstream service broke its contract. The
+ * client sees DOWNSTREAM_ERROR rather than a detail it cannot act on.
+ */
+export const unexpectedRefusals = <A, E, R>(effect: Effect.Effect<A, E | ResourceNotFound | ResourceConflict, R>) =>
+  Effect.catchIf(
+    effect,
+    (error): error is ResourceNotFound | ResourceConflict => error instanceof ResourceNotFound || error instanceof ResourceConflict,
+    (error) => Effect.fail(new DownstreamError({ service: "downstream", message: `Unexpected refusal: ${error.message}` }))
   )

@@ -1,22 +1,26 @@
 import { Layer } from "effect"
+import { CheckoutFlowsLive } from "@orchestra/core/checkout/CheckoutFlows"
 import { CartFlowsLive } from "@orchestra/core/flows/CartFlowsLive"
 import { CartCache } from "@orchestra/core/stores/CartCache"
+import { CheckoutStore } from "@orchestra/core/stores/CheckoutStore"
 import { type Catalog, demoCatalog } from "../catalog/Catalog.ts"
 import type { FaultRule } from "../faults/Fault.ts"
 import { FaultInjector } from "../faults/FaultInjector.ts"
 import { Sandbox, SandboxDownstreams } from "./Sandbox.ts"
 
 /**
- * The cart flows over the in-process simulators with fault injection: the sandbox's choice of
- * layers (DESIGN §2) without the cache, which the caller picks (memory, or Redis in tests
- * about Redis). Exposes the Sandbox and the FaultInjector so tests can inspect and break things.
+ * The cart and checkout flows over the in-process simulators with fault injection: the sandbox's
+ * choice of layers (DESIGN §2) without the stores, which the caller picks (memory, or Redis in
+ * tests about Redis). Exposes the Sandbox and the FaultInjector so tests can inspect and break things.
  */
 export const sandboxFlows = (options: { readonly catalog?: Catalog; readonly faults?: ReadonlyArray<FaultRule> } = {}) =>
-  CartFlowsLive.pipe(
+  Layer.merge(CartFlowsLive, CheckoutFlowsLive).pipe(
     Layer.provideMerge(SandboxDownstreams),
     Layer.provideMerge(
       Layer.merge(Sandbox.make(options.catalog ?? demoCatalog), FaultInjector.make({ rules: options.faults ?? [] }))
     )
   )
 
-export const SandboxFlowsInMemory = sandboxFlows().pipe(Layer.provideMerge(CartCache.layerMemory))
+export const MemoryStores = Layer.merge(CartCache.layerMemory, CheckoutStore.layerMemory)
+
+export const SandboxFlowsInMemory = sandboxFlows().pipe(Layer.provideMerge(MemoryStores))

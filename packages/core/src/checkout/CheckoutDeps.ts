@@ -1,0 +1,15 @@
+import type { FlowDeps } from "../flows/FlowDeps.ts"
+import type { EventService } from "../services/Event.ts"
+import type { LoyaltyService } from "../services/Loyalty.ts"
+import type { NotificationService } from "../services/Notification.ts"
+import type { OrderService } from "../services/Order.ts"
+import type { CheckoutStore } from "../stores/CheckoutStore.ts"
+
+/** The cart flows' services plus what turns a cart into an order. */
+export interface CheckoutDeps extends FlowDeps {
+  readonly order: OrderService["Service"]
+  readonly loyalty: LoyaltyService["Service"]
+  readonly notification: NotificationService["Service"]
+  readonly event: EventService["Service"]
+  readonly sagas: CheckoutStore["Service"]
+}
