@@ -5,12 +5,18 @@ import { NonNegativeAmount } from "./Money.ts"
 export const SuggestionType = Schema.Literals(["COMPLEMENTARY", "THRESHOLD_BASED", "BUNDLE", "UPSELL", "REMINDER"])
 export type SuggestionType = typeof SuggestionType.Type
 
+/** The order groups are answered in: the seed's example. Also the tie-break between groups. */
+export const suggestionTypeOrder: ReadonlyArray<SuggestionType> = SuggestionType.literals
+
+export const ReminderSource = Schema.Literals(["WISHLIST", "RECENTLY_VIEWED"])
+export type ReminderSource = typeof ReminderSource.Type
+
 export const SuggestionItem = Schema.Struct({
   product_id: ProductId,
   name: Schema.String,
   price: Schema.optionalKey(NonNegativeAmount),
   reason: Schema.optionalKey(Schema.String),
-  source: Schema.optionalKey(Schema.Literals(["WISHLIST", "RECENTLY_VIEWED"]))
+  source: Schema.optionalKey(ReminderSource)
 })
 export type SuggestionItem = typeof SuggestionItem.Type
 
@@ -37,3 +43,4 @@ export const SuggestionsMeta = Schema.Struct({
   suggestion_types: Schema.Array(SuggestionType),
   degraded_sources: Schema.Array(Schema.String)
 })
+export type SuggestionsMeta = typeof SuggestionsMeta.Type

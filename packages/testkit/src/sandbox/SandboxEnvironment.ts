@@ -1,6 +1,7 @@
 import { Layer } from "effect"
 import { CheckoutFlowsLive } from "@orchestra/core/checkout/CheckoutFlows"
 import { CartFlowsLive } from "@orchestra/core/flows/CartFlowsLive"
+import { SuggestionsFlowLive } from "@orchestra/core/suggestions/SuggestionsFlow"
 import { CartCache } from "@orchestra/core/stores/CartCache"
 import { CheckoutStore } from "@orchestra/core/stores/CheckoutStore"
 import { type Catalog, demoCatalog } from "../catalog/Catalog.ts"
@@ -9,12 +10,12 @@ import { FaultInjector } from "../faults/FaultInjector.ts"
 import { Sandbox, SandboxDownstreams } from "./Sandbox.ts"
 
 /**
- * The cart and checkout flows over the in-process simulators with fault injection: the sandbox's
+ * The cart, checkout and suggestions flows over the in-process simulators with fault injection: the sandbox's
  * choice of layers (DESIGN §2) without the stores, which the caller picks (memory, or Redis in
  * tests about Redis). Exposes the Sandbox and the FaultInjector so tests can inspect and break things.
  */
 export const sandboxFlows = (options: { readonly catalog?: Catalog; readonly faults?: ReadonlyArray<FaultRule> } = {}) =>
-  Layer.merge(CartFlowsLive, CheckoutFlowsLive).pipe(
+  Layer.mergeAll(CartFlowsLive, CheckoutFlowsLive, SuggestionsFlowLive).pipe(
     Layer.provideMerge(SandboxDownstreams),
     Layer.provideMerge(
       Layer.merge(Sandbox.make(options.catalog ?? demoCatalog), FaultInjector.make({ rules: options.faults ?? [] }))
