@@ -1,0 +1,25 @@
+import { HttpApi, OpenApi } from "effect/http-api"
+import { InvalidRequest } from "../middleware/InvalidRequest.ts"
+import { CartGroup } from "./CartGroup.ts"
+import { OpsGroup } from "./OpsGroup.ts"
+
+/**
+ * The gateway-facing API (DESIGN §3). Place-order, payment webhooks and suggestions join as
+ * groups of their own, added before `.middleware(InvalidRequest)` so it covers them too.
+ */
+export const PublicApi = HttpApi.make("orchestra")
+  .add(CartGroup)
+  .add(OpsGroup)
+  .middleware(InvalidRequest)
+  // Mutations never take a field we do not know: no client-sent prices or totals.
+  .annotate(HttpApi.PayloadParseOptions, { onExcessProperty: "error", errors: "all" })
+  .annotate(HttpApi.QueryParseOptions, { errors: "all" })
+  .annotate(OpenApi.Title, "Orchestra cart & checkout orchestrator")
+  .annotate(OpenApi.Version, "0.1.0")
+  .annotate(OpenApi.License, { name: "Proprietary", identifier: "LicenseRef-Proprietary" })
+  // Relative: the document is served by the orchestrator it describes, behind whatever gateway host.
+  .annotate(OpenApi.Servers, [{ url: "/", description: "This orchestrator" }])
+  .annotate(
+    OpenApi.Description,
+    "The public cart API the gateway calls. Every error answers `{ success: false, error: { code, message, details? }, request_id }`; every response carries `x-request-id`."
+  )

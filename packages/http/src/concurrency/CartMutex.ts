@@ -1,0 +1,88 @@
+import { CartBusy } from "@orchestra/core/domain/Errors"
+import { ownerKey } from "@orchestra/core/domain/Owner"
+import type { CartScope } from "@orchestra/core/flows/CartFlows"
+import { CartLock } from "@orchestra/core/stores/CartLock"
+import { Context, Effect, Layer, Option, Semaphore } from "effect"
+
+/** How long a mutation waits for the cart before answering 409 CART_BUSY (DESIGN §5). */
+export const LOCK_WAIT_MS = 2_000
+
+const busy = () => new CartBusy({ message: "Another change to this cart is in progress; retry shortly" })
+
+/**
+ * In-process locks for when the lock store is down: one semaphore per cart, dropped when nobody
+ * holds or waits for it, so the map only holds carts being changed right now.
+ */
+const makeLocalLocks = () => {
+  const entries = new Map<string, { readonly semaphore: Semaphore.Semaphore; users: number }>()
+  const enter = (scope: string) =>
+    Effect.sync(() => {
+      const entry = entries.get(scope) ?? { semaphore: Semaphore.makeUnsafe(1), users: 0 }
+      entry.users++
+      entries.set(scope, entry)
+      return entry
+    })
+  const leave = (scope: string, entry: { users: number }) =>
+    Effect.sync(() => {
+      entry.users--
+      if (entry.users === 0) entries.delete(scope)
+    })
+  return <A, E, R>(scope: string, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | CartBusy, R> =>
+    Effect.acquireUseRelease(
+      enter(scope),
+      (entry) =>
+        Effect.scoped(
+          Effect.gen(function* () {
+            const acquired = yield* Effect.timeoutOption(entry.semaphore.takeScoped(1), LOCK_WAIT_MS)
+            if (Option.isNone(acquired)) return yield* busy()
+            return yield* effect
+          })
+        ),
+      (entry) => leave(scope, entry)
+    )
+}
+
+/**
+ * Serialises the mutations of one cart (DESIGN §5): the shared lease lock, or, while the lock
+ * store is unavailable, an in-process lock, so mutations keep working with Redis down.
+ */
+export class CartMutex extends Context.Service<
+  CartMutex,
+  {
+    readonly withCartLock: <A, E, R>(cart: CartScope, effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | CartBusy, R>
+  }
+>()("orchestra/http/CartMutex") {
+  static readonly layer = Layer.effect(
+    CartMutex,
+    Effect.gen(function* () {
+      const lock = yield* CartLock
+      const withLocalLock = makeLocalLocks()
+      return CartMutex.of({
+        withCartLock: (cart, effect) => {
+          const scope = ownerKey(cart.owner, cart.cartType)
+          // Only the acquisition may fall back: the mutation itself must run at most once.
+          const acquire = lock.acquire(scope, { waitMs: LOCK_WAIT_MS }).pipe(
+            Effect.map(Option.some),
+            Effect.catchTags({
+              LockTimeout: () => Effect.fail(busy()),
+              StoreUnavailable: (error) =>
+                Effect.as(Effect.logWarning("lock degraded: using an in-process lock", { scope, error: error.message }), Option.none())
+            })
+          )
+          return Effect.acquireUseRelease(
+            acquire,
+            (lease) => (Option.isSome(lease) ? effect : withLocalLock(scope, effect)),
+            (lease) =>
+              Option.match(lease, {
+                onNone: () => Effect.void,
+                onSome: (held) =>
+                  lock.release(held).pipe(
+                    Effect.catch((error) => Effect.logWarning("lock release failed", { scope, error: error.message }))
+                  )
+              })
+          )
+        }
+      })
+    })
+  )
+}

@@ -1,0 +1,19 @@
+import { Effect } from "effect"
+import { HttpApiBuilder } from "effect/http-api"
+import { PublicApi } from "../api/PublicApi.ts"
+import { Readiness } from "../ops/Readiness.ts"
+
+export const OpsHandlers = HttpApiBuilder.group(PublicApi, "ops", (handlers) =>
+  Effect.gen(function* () {
+    const readiness = yield* Readiness
+    return handlers
+      .handle("health", () => Effect.succeed({ status: "ok" as const }))
+      .handle("ready", () =>
+        Effect.gen(function* () {
+          const redis = yield* readiness.redis
+          if (redis === "down") return yield* Effect.fail({ status: "unavailable" as const, redis })
+          return { status: "ok" as const, redis }
+        })
+      )
+  })
+)

@@ -1,0 +1,103 @@
+import { RequestContext } from "@orchestra/core/runtime/RequestContext"
+import { ByteSize, Cause, Clock, Effect } from "effect"
+import { HttpIncomingMessage, HttpRouter, HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { ServerConfig } from "../config/ServerConfig.ts"
+import { type ErrorFacts, errorBodyFor } from "../errors/ErrorAnswer.ts"
+import { addTrace, wantsTrace } from "./DebugTrace.ts"
+import { IDEMPOTENCY_KEY_HEADER, MAX_IDEMPOTENCY_KEY_LENGTH } from "./Idempotency.ts"
+import { REQUEST_ID_HEADER, requestIdFrom } from "./RequestId.ts"
+import { responseContentType } from "./responseText.ts"
+
+/** DESIGN §3: larger bodies get 413 before any of them is parsed. */
+export const MAX_BODY_KIB = 64
+export const MAX_BODY_SIZE = ByteSize.kibibytes(MAX_BODY_KIB)
+
+const pathOf = (request: HttpServerRequest.HttpServerRequest) => request.url.split("?")[0] ?? request.url
+
+const answer = (requestId: string, status: number, facts: ErrorFacts) =>
+  HttpServerResponse.jsonUnsafe(errorBodyFor(requestId, facts), {
+    status,
+    // The rest of an oversized body is never read, so the connection cannot be reused.
+    ...(status === 413 ? { headers: { connection: "close" } } : {})
+  })
+
+/** What fails past the API's own error handling: unknown routes, unreadable bodies, defects. */
+const edgeAnswer = (requestId: string, request: HttpServerRequest.HttpServerRequest, cause: Cause.Cause<unknown>) => {
+  const failure = Cause.squash(cause)
+  if (HttpServerError.isHttpServerError(failure)) {
+    const reason = failure.reason
+    if (reason._tag === "RouteNotFound") {
+      return Effect.succeed(answer(requestId, 404, { code: "NOT_FOUND", message: `No route for ${request.method} ${pathOf(request)}` }))
+    }
+    if (reason._tag === "RequestParseError") {
+      return Effect.succeed(
+        reason.reason === "BodyTooLarge"
+          ? answer(requestId, 413, { code: "PAYLOAD_TOO_LARGE", message: `The body is larger than ${MAX_BODY_KIB} KiB` })
+          : answer(requestId, 400, { code: "INVALID_REQUEST", message: "The request body could not be read" })
+      )
+    }
+  }
+  return Effect.as(
+    Effect.logError("unexpected failure", cause),
+    answer(requestId, 500, { code: "INTERNAL", message: "Unexpected failure; quote the request id when reporting it" })
+  )
+}
+
+// Framework answers without a JSON body (415 for another content type, an empty 413) get the error shape too.
+const codeOfStatus: Record<number, string> = {
+  400: "INVALID_REQUEST",
+  404: "NOT_FOUND",
+  413: "PAYLOAD_TOO_LARGE",
+  415: "UNSUPPORTED_MEDIA_TYPE"
+}
+const withErrorShape = (requestId: string, response: HttpServerResponse.HttpServerResponse) => {
+  if (response.status < 400 || responseContentType(response)?.includes("json")) return response
+  const code = codeOfStatus[response.status] ?? (response.status >= 500 ? "INTERNAL" : "INVALID_REQUEST")
+  const message = response.status === 415 ? "The body must be JSON (content-type: application/json)" : `HTTP ${response.status}`
+  return answer(requestId, response.status, { code, message })
+}
+
+const usableIdempotencyKey = (key: string | undefined) =>
+  key !== undefined && key.length > 0 && key.length <= MAX_IDEMPOTENCY_KEY_LENGTH ? key : undefined
+
+/**
+ * Wraps every request, routed or not: takes or makes the request id, opens the `RequestContext`
+ * (deadline, idempotency key, trace), caps the body at 64 KiB, answers whatever escaped the API
+ * with the error shape, adds the debug trace when asked, echoes `x-request-id`, and writes one
+ * access log line. Every log line of the request carries its id. A global router middleware, as
+ * only those see (and may change) the response before it is written.
+ */
+export const RequestScope = HttpRouter.middleware<{ provides: RequestContext }>()(
+  Effect.gen(function* () {
+    const config = yield* ServerConfig
+    return (app) =>
+      Effect.gen(function* () {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const startedAt = yield* Clock.currentTimeMillis
+        const requestId = yield* requestIdFrom(request.headers[REQUEST_ID_HEADER])
+        const context = yield* RequestContext.make({
+          requestId,
+          deadlineMs: config.requestDeadlineMs,
+          idempotencyKey: usableIdempotencyKey(request.headers[IDEMPOTENCY_KEY_HEADER])
+        })
+        return yield* Effect.gen(function* () {
+          const answered = yield* app.pipe(
+            Effect.provideService(RequestContext, context),
+            Effect.provideService(HttpIncomingMessage.MaxBodySize, MAX_BODY_SIZE),
+            Effect.catchCause((cause) =>
+              Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause) : edgeAnswer(requestId, request, cause)
+            )
+          )
+          const shaped = withErrorShape(requestId, answered)
+          const traced = wantsTrace(config.debugTrace, request) ? addTrace(shaped, context.trace) : shaped
+          const response = HttpServerResponse.setHeader(traced, REQUEST_ID_HEADER, requestId)
+          const durationMs = (yield* Clock.currentTimeMillis) - startedAt
+          yield* Effect.logInfo("request").pipe(
+            Effect.annotateLogs({ method: request.method, path: pathOf(request), status: response.status, duration_ms: durationMs })
+          )
+          return response
+        }).pipe(Effect.annotateLogs({ request_id: requestId }))
+      })
+  }),
+  { global: true }
+)

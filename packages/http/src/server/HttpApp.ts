@@ -1,0 +1,29 @@
+import { Layer } from "effect"
+import { HttpRouter } from "effect/http"
+import { HttpApiBuilder, HttpApiSwagger } from "effect/http-api"
+import { PublicApi } from "../api/PublicApi.ts"
+import { CartHandlers } from "../handlers/CartHandlers.ts"
+import { OpsHandlers } from "../handlers/OpsHandlers.ts"
+import { Idempotency } from "../middleware/Idempotency.ts"
+import { Identity } from "../middleware/Identity.ts"
+import { InvalidRequest } from "../middleware/InvalidRequest.ts"
+import { RequestScope } from "../middleware/RequestScope.ts"
+
+export const OPENAPI_PATH = "/openapi.json"
+export const DOCS_PATH = "/docs"
+
+const ApiRoutes = HttpApiBuilder.layer(PublicApi, { openapiPath: OPENAPI_PATH }).pipe(
+  Layer.provide([CartHandlers, OpsHandlers]),
+  Layer.provide([Identity.layer, Idempotency.layer, InvalidRequest.layer])
+)
+
+/**
+ * The public API, its OpenAPI document and Swagger UI, served on whatever `HttpServer` is
+ * provided (a port in production, the in-process test server in tests). Needs the flows, the
+ * stores, the cart mutex, readiness and the server config.
+ */
+export const HttpApp = HttpRouter.serve(
+  Layer.mergeAll(ApiRoutes, HttpApiSwagger.layer(PublicApi, { path: DOCS_PATH })).pipe(Layer.provide(RequestScope)),
+  // RequestScope writes the access log.
+  { disableLogger: true }
+)

@@ -1,0 +1,55 @@
+import { NodeHttpServer } from "@effect/platform-node"
+import { CartFlowsLive } from "@orchestra/core/flows/CartFlowsLive"
+import { Duration, Effect, Layer, Logger, Option } from "effect"
+import { ServerConfig, type ServerConfigShape } from "../config/ServerConfig.ts"
+import { LiveDownstreamsLayer, sandboxDownstreams } from "./Downstreams.ts"
+import { drainingServer } from "./drainingServer.ts"
+import { HttpApp } from "./HttpApp.ts"
+import { MemoryStores, RedisStores } from "./Stores.ts"
+
+/** In-flight requests get this long to finish after SIGTERM before they are cut off. */
+export const SHUTDOWN_GRACE = Duration.seconds(10)
+
+export const JsonLogger = Logger.layer([Logger.consoleJson])
+
+const announce = (config: ServerConfigShape) =>
+  Effect.gen(function* () {
+    yield* Effect.logInfo(
+      `Orchestra starting in ${config.mode} mode on port ${config.port}; stores: ${Option.isSome(config.redisUrl) ? "redis" : "memory (this process only)"}`
+    )
+    if (Option.isNone(config.gatewaySecret)) {
+      yield* Effect.logWarning("No ORCHESTRA_GATEWAY_SECRET: identity headers are trusted as sent")
+    }
+    if (config.sandboxFaults.length > 0) {
+      yield* Effect.logWarning(`Sandbox faults active: ${config.sandboxFaults.map((rule) => rule.target).join(", ")}`)
+    }
+  })
+
+/**
+ * The whole orchestrator for one configuration on the given HTTP server: the flows over sandbox
+ * or live downstreams, Redis or memory stores. Tests pass the in-process test server.
+ */
+export const orchestraOn = <A, E, R>(config: ServerConfigShape, httpServer: Layer.Layer<A, E, R>) =>
+  Layer.unwrap(
+    Effect.as(
+      announce(config),
+      HttpApp.pipe(
+        Layer.provide(
+          CartFlowsLive.pipe(
+            Layer.provide(config.mode === "live" ? LiveDownstreamsLayer : sandboxDownstreams(config.sandboxFaults))
+          )
+        ),
+        Layer.provideMerge(httpServer),
+        // Provided after the server, so the stores close only once it has drained.
+        Layer.provide(Option.isSome(config.redisUrl) ? RedisStores : MemoryStores),
+        Layer.provide(Layer.succeed(ServerConfig, config))
+      )
+    )
+  )
+
+/** The orchestrator on `PORT`; shared by `pnpm start` and `orchestra serve`. */
+export const serverFromConfig = (config: ServerConfigShape) =>
+  orchestraOn(config, NodeHttpServer.layer(drainingServer, { port: config.port, gracefulShutdownTimeout: SHUTDOWN_GRACE }))
+
+/** The orchestrator configured from the environment, logging JSON lines. */
+export const OrchestraServer = Layer.unwrap(Effect.map(ServerConfig.load, serverFromConfig)).pipe(Layer.provide(JsonLogger))
