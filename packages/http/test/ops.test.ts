@@ -1,3 +1,4 @@
+import { CheckoutStore } from "@orchestra/core/stores/CheckoutStore"
 import { CartCache } from "@orchestra/core/stores/CartCache"
 import { CartLock } from "@orchestra/core/stores/CartLock"
 import { IdempotencyStore } from "@orchestra/core/stores/IdempotencyStore"
@@ -31,7 +32,7 @@ describe("ops endpoints", () => {
     // value, so server and test share one connection.
     const redis = RedisConnection.layerFromUrl(redisUrl)
     const stores = CartMutex.layer.pipe(
-      Layer.provideMerge(Layer.mergeAll(CartCache.layerMemory, CartLock.layerMemory, IdempotencyStore.layerMemory, Readiness.layerRedis)),
+      Layer.provideMerge(Layer.mergeAll(CartCache.layerMemory, CartLock.layerMemory, IdempotencyStore.layerMemory, CheckoutStore.layerMemory, Readiness.layerRedis)),
       Layer.provide(redis)
     )
 
@@ -69,7 +70,18 @@ describe("API documents", () => {
         Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`)
       )
       expect(operations.sort()).toEqual(
-        ["DELETE /cart", "GET /cart", "GET /health", "GET /ready", "POST /buy-now", "POST /cart/items", "PUT /cart"].sort()
+        [
+          "DELETE /cart",
+          "GET /cart",
+          "GET /cart/suggestions",
+          "GET /health",
+          "GET /ready",
+          "POST /buy-now",
+          "POST /cart/items",
+          "POST /cart/place-order",
+          "POST /payments/webhooks/{gateway}",
+          "PUT /cart"
+        ].sort()
       )
       const text = answer.text
       for (const documented of [

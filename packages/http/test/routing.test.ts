@@ -91,7 +91,7 @@ describe("routing", () => {
       for (const [method, path] of [
         ["GET", "/nope"],
         ["PATCH", "/cart"],
-        ["POST", "/cart/place-order"]
+        ["POST", "/cart/checkout"]
       ] as const) {
         const answer = yield* send(method, path, { headers: customer })
         expect(answer.status).toBe(404)

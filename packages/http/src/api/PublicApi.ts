@@ -1,14 +1,18 @@
 import { HttpApi, OpenApi } from "effect/http-api"
 import { InvalidRequest } from "../middleware/InvalidRequest.ts"
 import { CartGroup } from "./CartGroup.ts"
+import { CheckoutGroup } from "./CheckoutGroup.ts"
 import { OpsGroup } from "./OpsGroup.ts"
+import { WebhookGroup } from "./WebhookGroup.ts"
 
 /**
- * The gateway-facing API (DESIGN §3). Place-order, payment webhooks and suggestions join as
- * groups of their own, added before `.middleware(InvalidRequest)` so it covers them too.
+ * The gateway-facing API (DESIGN §3): cart, checkout (place-order, suggestions), payment
+ * webhooks and ops, each a group, all under `.middleware(InvalidRequest)`.
  */
 export const PublicApi = HttpApi.make("orchestra")
   .add(CartGroup)
+  .add(CheckoutGroup)
+  .add(WebhookGroup)
   .add(OpsGroup)
   .middleware(InvalidRequest)
   // Mutations never take a field we do not know: no client-sent prices or totals.

@@ -3,8 +3,10 @@ import { HttpRouter } from "effect/http"
 import { HttpApiBuilder, HttpApiSwagger } from "effect/http-api"
 import { PublicApi } from "../api/PublicApi.ts"
 import { CartHandlers } from "../handlers/CartHandlers.ts"
+import { CheckoutHandlers } from "../handlers/CheckoutHandlers.ts"
+import { WebhookHandlers } from "../handlers/WebhookHandlers.ts"
 import { OpsHandlers } from "../handlers/OpsHandlers.ts"
-import { Idempotency } from "../middleware/Idempotency.ts"
+import { Idempotency, RequiredIdempotency } from "../middleware/Idempotency.ts"
 import { Identity } from "../middleware/Identity.ts"
 import { InvalidRequest } from "../middleware/InvalidRequest.ts"
 import { RequestScope } from "../middleware/RequestScope.ts"
@@ -13,8 +15,8 @@ export const OPENAPI_PATH = "/openapi.json"
 export const DOCS_PATH = "/docs"
 
 const ApiRoutes = HttpApiBuilder.layer(PublicApi, { openapiPath: OPENAPI_PATH }).pipe(
-  Layer.provide([CartHandlers, OpsHandlers]),
-  Layer.provide([Identity.layer, Idempotency.layer, InvalidRequest.layer])
+  Layer.provide([CartHandlers, CheckoutHandlers, WebhookHandlers, OpsHandlers]),
+  Layer.provide([Identity.layer, Idempotency.layer, RequiredIdempotency.layer, InvalidRequest.layer])
 )
 
 /**

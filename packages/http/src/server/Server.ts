@@ -1,5 +1,7 @@
 import { NodeHttpServer } from "@effect/platform-node"
+import { CheckoutFlowsLive } from "@orchestra/core/checkout/CheckoutFlows"
 import { CartFlowsLive } from "@orchestra/core/flows/CartFlowsLive"
+import { SuggestionsFlowLive } from "@orchestra/core/suggestions/SuggestionsFlow"
 import { Duration, Effect, Layer, Logger, Option } from "effect"
 import { ServerConfig, type ServerConfigShape } from "../config/ServerConfig.ts"
 import { LiveDownstreamsLayer, sandboxDownstreams } from "./Downstreams.ts"
@@ -35,7 +37,7 @@ export const orchestraOn = <A, E, R>(config: ServerConfigShape, httpServer: Laye
       announce(config),
       HttpApp.pipe(
         Layer.provide(
-          CartFlowsLive.pipe(
+          Layer.mergeAll(CartFlowsLive, CheckoutFlowsLive, SuggestionsFlowLive).pipe(
             Layer.provide(config.mode === "live" ? LiveDownstreamsLayer : sandboxDownstreams(config.sandboxFaults))
           )
         ),

@@ -1,5 +1,6 @@
 import { CartCache } from "@orchestra/core/stores/CartCache"
 import { CartLock } from "@orchestra/core/stores/CartLock"
+import { CheckoutStore } from "@orchestra/core/stores/CheckoutStore"
 import { IdempotencyStore } from "@orchestra/core/stores/IdempotencyStore"
 import { RedisConnection } from "@orchestra/core/stores/RedisConnection"
 import { Layer } from "effect"
@@ -8,11 +9,23 @@ import { Readiness } from "../ops/Readiness.ts"
 
 /** One process only: what the sandbox and tests run on when no `REDIS_URL` is set. */
 export const MemoryStores = CartMutex.layer.pipe(
-  Layer.provideMerge(Layer.mergeAll(CartCache.layerMemory, CartLock.layerMemory, IdempotencyStore.layerMemory, Readiness.layerMemory))
+  Layer.provideMerge(Layer.mergeAll(
+      CartCache.layerMemory,
+      CartLock.layerMemory,
+      IdempotencyStore.layerMemory,
+      CheckoutStore.layerMemory,
+      Readiness.layerMemory
+    ))
 )
 
 /** Shared by every instance through one Redis connection (`REDIS_URL`), closed at shutdown. */
 export const RedisStores = CartMutex.layer.pipe(
-  Layer.provideMerge(Layer.mergeAll(CartCache.layerRedis, CartLock.layerRedis, IdempotencyStore.layerRedis, Readiness.layerRedis)),
+  Layer.provideMerge(Layer.mergeAll(
+      CartCache.layerRedis,
+      CartLock.layerRedis,
+      IdempotencyStore.layerRedis,
+      CheckoutStore.layerRedis,
+      Readiness.layerRedis
+    )),
   Layer.provide(RedisConnection.layer)
 )

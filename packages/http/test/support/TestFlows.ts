@@ -1,6 +1,8 @@
 import type { ApiError } from "@orchestra/core/domain/Errors"
 import type { CartType, Owner } from "@orchestra/core/domain/Owner"
+import { CheckoutFlows } from "@orchestra/core/checkout/CheckoutFlows"
 import { CartFlows } from "@orchestra/core/flows/CartFlows"
+import { SuggestionsFlow } from "@orchestra/core/suggestions/SuggestionsFlow"
 import { RequestContext } from "@orchestra/core/runtime/RequestContext"
 import { Context, Effect, Layer, Ref } from "effect"
 import {
@@ -66,6 +68,14 @@ export const TestFlows = (behaviour: FlowBehaviour = () => Effect.void) =>
         deleteCart: (input) => run("deleteCart", input, deleteCartResponse(input.cartType)),
         buyNow: (input) => run("buyNow", { ...input, cartType: "BUY_NOW" }, itemsResponse("BUY_NOW"))
       })
-      return Context.make(CartFlows, flows).pipe(Context.add(FlowCalls, FlowCalls.of({ all: Ref.get(calls) })))
+      return Context.make(CartFlows, flows).pipe(
+        Context.add(FlowCalls, FlowCalls.of({ all: Ref.get(calls) })),
+        // These suites test the HTTP layer of the cart endpoints; checkout and suggestions have their own.
+        Context.add(
+          CheckoutFlows,
+          CheckoutFlows.of({ placeOrder: () => Effect.die("unimplemented in this test"), paymentWebhook: () => Effect.die("unimplemented in this test") })
+        ),
+        Context.add(SuggestionsFlow, SuggestionsFlow.of({ suggestions: () => Effect.die("unimplemented in this test") }))
+      )
     })
   )

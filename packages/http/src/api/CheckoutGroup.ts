@@ -1,0 +1,47 @@
+import { PlaceOrderRequest } from "@orchestra/core/checkout/PlaceOrderRequest"
+import { PlaceOrderResponse } from "@orchestra/core/checkout/PlaceOrderResponse"
+import { CartType } from "@orchestra/core/domain/Owner"
+import { SuggestionsResponse } from "@orchestra/core/suggestions/SuggestionsResponse"
+import { Effect, Schema } from "effect"
+import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
+import { Identity } from "../middleware/Identity.ts"
+import { RequiredIdempotency } from "../middleware/Idempotency.ts"
+import { CartErrors } from "./ErrorBody.ts"
+import { IdentityHeaders, MutationHeaders } from "./Headers.ts"
+
+const cartType = {
+  cart_type: CartType.annotate({ description: "Which of the owner's carts: DEFAULT (the default) or BUY_NOW", default: "DEFAULT" }).pipe(
+    Schema.withDecodingDefaultKey(Effect.succeed("DEFAULT"))
+  )
+}
+
+/** Turning the owner's cart into an order, and what to add to it before that. */
+export const CheckoutGroup = HttpApiGroup.make("checkout")
+  .add(
+    HttpApiEndpoint.post("placeOrder", "/cart/place-order", {
+      query: cartType,
+      headers: MutationHeaders,
+      payload: PlaceOrderRequest,
+      success: PlaceOrderResponse,
+      error: CartErrors
+    })
+      .middleware(RequiredIdempotency)
+      .annotate(OpenApi.Summary, "Place the order")
+      .annotate(
+        OpenApi.Description,
+        "Checkout phase 1 (DESIGN §6): payment check, stock, prices and coupons re-checked, stock reserved for 900 s, master order and sub-orders per store, payments initiated (GATEWAY → redirect_url; WALLET debited with OTP; COD; LOYALTY points). Without a GATEWAY payment the order completes at once; otherwise on the gateway's webhook. Idempotency-Key is required; any failure undoes what was done and keeps the cart."
+      ),
+    HttpApiEndpoint.get("suggestions", "/cart/suggestions", {
+      query: cartType,
+      headers: IdentityHeaders,
+      success: SuggestionsResponse,
+      error: CartErrors
+    })
+      .annotate(OpenApi.Summary, "Smart cart suggestions")
+      .annotate(
+        OpenApi.Description,
+        "Complementary products, bundles, upsells, free-delivery threshold offers and reminders, ranked; a source that fails is left out and named in meta.degraded_sources."
+      )
+  )
+  .middleware(Identity)
+  .annotate(OpenApi.Description, "Checkout of the owner's cart and suggestions for it, found by the identity headers.")

@@ -1,0 +1,112 @@
+import { NodeHttpServer } from "@effect/platform-node"
+import { describe, expect, it } from "@effect/vitest"
+import { ConfigProvider, Effect, Layer, Schema } from "effect"
+import { ServerConfig } from "../src/config/ServerConfig.ts"
+import { SANDBOX_WEBHOOK_SECRET, signWebhook } from "../src/middleware/WebhookSignature.ts"
+import { orchestraOn } from "../src/server/Server.ts"
+import { silentLogs } from "./support/logs.ts"
+import { send } from "./support/server.ts"
+
+/** The production composition (real flows over the sandbox simulators, memory stores) on the test server. */
+const sandbox = Layer.unwrap(Effect.map(ServerConfig.load, (config) => orchestraOn(config, NodeHttpServer.layerTest))).pipe(
+  Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({}))),
+  Layer.provide(silentLogs)
+)
+
+const Placed = Schema.Struct({
+  order: Schema.Struct({ id: Schema.String, order_status: Schema.String }),
+  payment: Schema.Array(
+    Schema.Struct({ payment_mode: Schema.String, status: Schema.String, amount: Schema.Number, gateway_order_id: Schema.optional(Schema.String) })
+  )
+})
+const Net = Schema.Struct({ cart: Schema.Struct({ totals: Schema.Struct({ net_payable: Schema.Number }) }) })
+
+const asha = { "x-domain-id": "dom_demo", "x-customer-id": "cust_1" }
+
+/** Adds two screen protectors and picks the pickup hub: a cart ready to place. Returns its net payable. */
+const readyCart = (headers: Record<string, string>) =>
+  Effect.gen(function* () {
+    yield* send("DELETE", "/cart", { headers })
+    yield* send("POST", "/cart/items", { headers, body: { operations: [{ op: "ADD", product_id: "prod_screen", quantity: 2 }] } })
+    const updated = yield* send("PUT", "/cart", { headers, body: { pickup_point: { pickup_point_id: "pickup_1" } } })
+    return Schema.decodeUnknownSync(Net)(updated.json).cart.totals.net_payable
+  })
+
+const webhook = (body: unknown, secret = SANDBOX_WEBHOOK_SECRET, at = Math.floor(Date.now() / 1000)) => {
+  const raw = JSON.stringify(body)
+  return send("POST", "/payments/webhooks/phonepe", { headers: signWebhook(secret, at, raw), body: raw })
+}
+
+describe("checkout over HTTP", () => {
+  it.live("split payment: place the order, confirm the gateway by a signed webhook, see the cart cleared", () =>
+    Effect.gen(function* () {
+      const net = yield* readyCart(asha)
+      const placeBody = {
+        payment_instruction: [
+          { full_amount: true, currency: "INR", payment_mode: "GATEWAY", gateway: "PHONEPE" },
+          { amount: 50, currency: "INR", payment_mode: "WALLET", gateway: "STORE-WALLET", meta: { wallet_id: "wal_1", otp: "123456" } },
+          { amount: 50, currency: "INR", payment_mode: "MANUAL", gateway: "COD" }
+        ],
+        total_order_amount: net,
+        multiple_payment_methods: true,
+        device: { fingerprint: "fp_hash_456" }
+      }
+      const noKey = yield* send("POST", "/cart/place-order", { headers: asha, body: placeBody })
+      expect(noKey.status).toBe(400)
+
+      const headers = { ...asha, "idempotency-key": `order-${Date.now()}` }
+      const placed = yield* send("POST", "/cart/place-order", { headers, body: placeBody })
+      expect(placed.status).toBe(200)
+      const order = Schema.decodeUnknownSync(Placed)(placed.json)
+      expect(order.order.order_status).toBe("PENDING")
+      const gateway = order.payment.find((p) => p.payment_mode === "GATEWAY")!
+      expect(gateway.status).toBe("PENDING")
+      expect(gateway.amount).toBeCloseTo(net - 100, 2)
+
+      const replay = yield* send("POST", "/cart/place-order", { headers, body: placeBody })
+      expect(replay.headers["idempotent-replayed"]).toBe("true")
+      expect(replay.json).toEqual(placed.json)
+
+      const event = { event_id: `evt-${Date.now()}`, gateway_order_id: gateway.gateway_order_id, status: "SUCCESS", amount: gateway.amount, currency: "INR" }
+      const forged = yield* webhook(event, "not-the-secret")
+      expect(forged.status).toBe(401)
+      const stale = yield* webhook(event, SANDBOX_WEBHOOK_SECRET, Math.floor(Date.now() / 1000) - 301)
+      expect(stale.status).toBe(401)
+
+      const confirmed = yield* webhook(event)
+      expect(confirmed.status).toBe(200)
+      expect(confirmed.json).toMatchObject({ success: true, duplicate: false, outcome: "COMPLETED" })
+      const again = yield* webhook(event)
+      expect(again.json).toMatchObject({ success: true, duplicate: true })
+
+      const cart = yield* send("GET", "/cart", { headers: asha })
+      expect(cart.json).toMatchObject({ cart: { cart_id: null, items: [] } })
+    }).pipe(Effect.provide(sandbox))
+  )
+
+  it.live("an unknown gateway order is 404 so the gateway retries; a malformed event is 400", () =>
+    Effect.gen(function* () {
+      const unknown = yield* webhook({ event_id: "evt-x", gateway_order_id: "phonepe_nope", status: "SUCCESS", amount: 1, currency: "INR" })
+      expect(unknown.status).toBe(404)
+      expect(unknown.json).toMatchObject({ success: false, error: { code: "ORDER_NOT_FOUND" } })
+      const malformed = yield* webhook({ event_id: "evt-y", status: "MAYBE" })
+      expect(malformed.status).toBe(400)
+    }).pipe(Effect.provide(sandbox))
+  )
+
+  it.live("suggestions for a phone and a case (DESIGN §8)", () =>
+    Effect.gen(function* () {
+      const shopper = { "x-domain-id": "dom_demo", "x-customer-id": "cust_1" }
+      yield* send("DELETE", "/cart", { headers: shopper })
+      yield* send("POST", "/cart/items", {
+        headers: shopper,
+        body: { operations: [{ op: "ADD", product_id: "prod_phone", variant_id: "var_128gb", quantity: 1 }, { op: "ADD", product_id: "prod_case", quantity: 1 }] }
+      })
+      const answer = yield* send("GET", "/cart/suggestions", { headers: shopper })
+      expect(answer.status).toBe(200)
+      expect(answer.json).toMatchObject({ success: true, meta: { degraded_sources: [] } })
+      expect(answer.text).toContain("bundle_123")
+      expect(answer.text).not.toContain("prod_powerbank")
+    }).pipe(Effect.provide(sandbox))
+  )
+})
