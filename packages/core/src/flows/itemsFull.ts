@@ -56,5 +56,10 @@ export const itemsFull =
 
       yield* steps.cacheSet(owner, cartType, computed) // 10
 
-      return yield* itemsResponse(cartType, [...checked.rejected, ...batch.results], computed)
+      // Results show each line as priced now, not as the cart service stored it before computing.
+      const priced = new Map(computed.items.map((line) => [line.item_id as string, line]))
+      const results = [...checked.rejected, ...batch.results].map((r) =>
+        r.item === undefined ? r : { ...r, item: priced.get(r.item.item_id) ?? r.item }
+      )
+      return yield* itemsResponse(cartType, results, computed)
     }).pipe(cartVanished)
