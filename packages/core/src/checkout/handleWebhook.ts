@@ -1,5 +1,5 @@
 import { Effect, Option } from "effect"
-import { type ApiError, DownstreamUnavailable, OrderNotFound } from "../domain/Errors.ts"
+import { type ApiError, DownstreamUnavailable, IdempotencyInProgress, OrderNotFound } from "../domain/Errors.ts"
 import type { RequestContext } from "../runtime/RequestContext.ts"
 import type { CheckoutDeps } from "./CheckoutDeps.ts"
 import type { CheckoutSteps } from "./checkoutSteps.ts"
@@ -12,19 +12,28 @@ import { decodeProgress, encodeProgress } from "./SagaProgress.ts"
  * Phase 2's trigger (DESIGN §6). The saga's state machine, a compare-and-set in the store, is
  * what makes a webhook act once: of any number of deliveries, on any number of processes, only the
  * one that moves PAYMENTS_PENDING on runs phase 2 or the compensation; the others answer
- * `duplicate: true`. A FAILED after SUCCESS cannot move the state back and is only logged.
+ * `duplicate: true`. A FAILED after SUCCESS cannot move the state back and is only logged. A
+ * webhook that overtakes its place-order (payments initiated, saga not yet waiting) gets a 409,
+ * so the gateway delivers it again once the order waits for it.
  */
 export const handleWebhook =
   (deps: CheckoutDeps, steps: CheckoutSteps) =>
   (event: PaymentWebhook): Effect.Effect<WebhookResponse, ApiError, RequestContext> =>
     Effect.gen(function* () {
-      const firstDelivery = yield* deps.sagas.markEventProcessed(event.event_id)
       const record = yield* deps.sagas.findByGatewayOrderId(event.gateway_order_id)
       if (Option.isNone(record)) {
         return yield* new OrderNotFound({ message: `No order waits for gateway order ${event.gateway_order_id}` })
       }
       const orderId = record.value.orderId
-      if (!firstDelivery) return { success: true, duplicate: true, order_id: orderId } as const
+      if (record.value.state === "STARTED") {
+        // Place-order is still initiating payments: the gateway must deliver this again.
+        return yield* new IdempotencyInProgress({ message: `Order ${orderId} is still being placed; retry` })
+      }
+      // A record of deliveries for operators; acting once is the state machine's job, below.
+      const firstDelivery = yield* deps.sagas.markEventProcessed(event.event_id)
+      if (!firstDelivery && record.value.state !== "PAYMENTS_PENDING") {
+        return { success: true, duplicate: true, order_id: orderId } as const
+      }
       const progress = yield* decodeProgress(record.value.data).pipe(Effect.orDie)
       const payment = progress.payments.find((p) => p.gateway_order_id === event.gateway_order_id)
 

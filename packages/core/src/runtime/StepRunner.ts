@@ -1,8 +1,14 @@
-import { Clock, Context, Effect, Exit, Option, Schedule } from "effect"
+import { Clock, Context, Effect, Exit, Option } from "effect"
 import { DeadlineExceeded, DownstreamError, DownstreamTimeout, DownstreamUnavailable } from "../domain/Errors.ts"
+import { fullJitter } from "../resilience/fullJitter.ts"
+import { isRejection, type Rejection, Resilience } from "../resilience/Resilience.ts"
+import { isTransient } from "../resilience/transient.ts"
 import { DownstreamFailure } from "../services/DownstreamErrors.ts"
+import { CurrentDeadline } from "./CurrentDeadline.ts"
 import { addWarning, RequestContext } from "./RequestContext.ts"
 import { StepPolicy } from "./StepPolicy.ts"
+
+export { CurrentDeadline } from "./CurrentDeadline.ts"
 
 /** A downstream call as the flows name it: `service.endpoint`, and whether it changes anything. */
 export interface StepSpec {
@@ -16,9 +22,6 @@ export type StepFailure = DownstreamError | DownstreamUnavailable | DownstreamTi
 
 const serviceOf = (name: string) => name.split(".")[0] ?? name
 
-const isTransient = (error: unknown): boolean =>
-  error instanceof DownstreamFailure && (error.reason !== "Status" || (error.status ?? 500) >= 500)
-
 /** A failed call in the public vocabulary of DESIGN §3, naming the service. */
 export const toStepFailure = (step: string, failure: DownstreamFailure): StepFailure => {
   const service = failure.service
@@ -28,17 +31,25 @@ export const toStepFailure = (step: string, failure: DownstreamFailure): StepFai
   return new DownstreamError({ service, message })
 }
 
+/** A call the breaker or the bulkhead did not let through: the service is unavailable to us, or we ran out of time. */
+const toRefusal = (step: string, service: string, rejection: Rejection): DownstreamUnavailable | DeadlineExceeded =>
+  rejection._tag === "BulkheadWaitTimeout"
+    ? new DeadlineExceeded({ service, message: `${step} waited for a free slot until the request deadline` })
+    : new DownstreamUnavailable({ service, message: `${step} not called: ${rejection.message}` })
+
 const describe = (error: unknown): string =>
   typeof error === "object" && error !== null && "message" in error && typeof error.message === "string"
     ? error.message
     : String(error)
 
 /**
- * Runs one downstream call under its policy (DESIGN §7): a timeout of min(the call's budget, the
- * time left before the request's deadline), retries with jittered exponential backoff for reads
- * and idempotent writes on transient failures only, a tracing span, and a trace record. Declared
- * refusals (404/409) come back unchanged for the flow to interpret; anything else is mapped to
- * the public downstream errors.
+ * Runs one downstream call under its policy (DESIGN §7). Each attempt waits for a slot in the
+ * service's bulkhead (never past the request's deadline), is refused at once while the service's
+ * breaker is open, and gets a timeout of min(the call's budget, the time left before the
+ * deadline), which it passes on as `CurrentDeadline`; nothing starts after the deadline. Reads
+ * and idempotent writes are retried on transient failures only, with capped full jitter. Every
+ * step gets a tracing span and a trace record. Declared refusals (404/409) come back unchanged
+ * for the flow to interpret; anything else is mapped to the public downstream errors.
  */
 export const runStep = <A, E>(
   spec: StepSpec,
@@ -47,21 +58,23 @@ export const runStep = <A, E>(
   Effect.gen(function* () {
     const context = yield* RequestContext
     const policy = yield* StepPolicy
+    const resilience = yield* Resilience
     const critical = yield* StepCritical
     const service = serviceOf(spec.name)
+    const budget = spec.kind === "read" ? policy.readTimeoutMs : policy.writeTimeoutMs
     const startedAt = yield* Clock.currentTimeMillis
     let attempts = 0
 
-    const attempt = Effect.gen(function* () {
-      attempts++
+    const noTimeLeft = () => new DeadlineExceeded({ service, message: `No time left for ${spec.name}` })
+
+    // Measured once a slot is free, so that time spent waiting for one comes off the deadline,
+    // not off the call's own budget.
+    const timed = Effect.gen(function* () {
       const now = yield* Clock.currentTimeMillis
       const left = context.deadlineAt - now
-      if (left <= 0) {
-        return yield* new DeadlineExceeded({ service, message: `No time left for ${spec.name}` })
-      }
-      const budget = spec.kind === "read" ? policy.readTimeoutMs : policy.writeTimeoutMs
+      if (left <= 0) return yield* noTimeLeft()
       const bounded = Math.min(budget, left)
-      return yield* Effect.timeoutOrElse(call, {
+      return yield* Effect.timeoutOrElse(Effect.provideService(call, CurrentDeadline, now + bounded), {
         duration: bounded,
         orElse: (): Effect.Effect<never, DeadlineExceeded | DownstreamFailure> =>
           bounded < budget
@@ -72,10 +85,19 @@ export const runStep = <A, E>(
       })
     })
 
+    const attempt = Effect.gen(function* () {
+      attempts++
+      const left = context.deadlineAt - (yield* Clock.currentTimeMillis)
+      if (left <= 0) return yield* noTimeLeft()
+      return yield* resilience.guard(service, timed, { maxWaitMs: left })
+    }).pipe(
+      Effect.catchIf(isRejection, (rejection) => Effect.fail(toRefusal(spec.name, service, rejection)))
+    )
+
     const retryable = spec.kind === "read" || spec.idempotent === true
     const policed = retryable
       ? Effect.retry(attempt, {
-          schedule: Schedule.exponential(policy.retryBaseMs).pipe(Schedule.jittered),
+          schedule: fullJitter({ baseMs: policy.retryBaseMs, capMs: policy.retryCapMs }),
           times: policy.retries,
           while: isTransient
         })

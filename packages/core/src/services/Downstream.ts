@@ -1,8 +1,10 @@
-import { Config, Effect, Layer } from "effect"
+import { Config, Effect, Layer, Option } from "effect"
 import type * as Context from "effect/Context"
 import { HttpClient, HttpClientRequest } from "effect/http"
 import { type HttpApi, HttpApiClient, type HttpApiEndpoint, type HttpApiGroup } from "effect/http-api"
 import type { Simplify } from "effect/Types"
+import { CurrentDeadline } from "../runtime/CurrentDeadline.ts"
+import { RequestContext } from "../runtime/RequestContext.ts"
 import { DownstreamFailure } from "./DownstreamErrors.ts"
 
 /** The request a downstream call takes: the contract's params, query and payload, as values. */
@@ -70,6 +72,20 @@ const isDeclaredError = (error: unknown): boolean =>
   "_tag" in error &&
   (error._tag === "ResourceNotFound" || error._tag === "ResourceConflict")
 
+/**
+ * Tells the service which request it serves and when the caller stops waiting, so its logs join
+ * ours and it can drop work nobody awaits. Read per call: both belong to the request, not the layer.
+ */
+const withRequestHeaders = (request: HttpClientRequest.HttpClientRequest) =>
+  Effect.gen(function* () {
+    const context = yield* Effect.serviceOption(RequestContext)
+    const deadline = yield* CurrentDeadline
+    return HttpClientRequest.setHeaders(request, {
+      ...(Option.isSome(context) ? { "x-request-id": context.value.requestId } : {}),
+      ...(deadline === undefined ? {} : { "x-request-deadline": String(deadline) })
+    })
+  })
+
 /** `sellerAdmin` → `SELLER_ADMIN_SERVICE_URL`: where live mode finds each service. */
 export const urlEnvOf = (service: string): string =>
   `${service.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase()}_SERVICE_URL`
@@ -90,7 +106,8 @@ export const liveLayer = <Self, ApiId extends string, G extends HttpApiGroup.Con
       const baseUrl = yield* Config.String(urlEnvOf(service))
       const client: unknown = yield* HttpApiClient.make(api, {
         baseUrl,
-        transformClient: HttpClient.mapRequest(HttpClientRequest.acceptJson)
+        transformClient: (client) =>
+          client.pipe(HttpClient.mapRequest(HttpClientRequest.acceptJson), HttpClient.mapRequestEffect(withRequestHeaders))
       })
       const group = isRecord(client) ? Object.values(client)[0] : undefined
       return mapOperations<G, DownstreamFailure>(group, (endpoint, call) => {

@@ -1,6 +1,7 @@
 import { NodeHttpServer } from "@effect/platform-node"
 import { CheckoutFlowsLive } from "@orchestra/core/checkout/CheckoutFlows"
 import { CartFlowsLive } from "@orchestra/core/flows/CartFlowsLive"
+import { ResilienceLive } from "@orchestra/core/resilience/ResilienceConfig"
 import { SuggestionsFlowLive } from "@orchestra/core/suggestions/SuggestionsFlow"
 import { Duration, Effect, Layer, Logger, Option } from "effect"
 import { ServerConfig, type ServerConfigShape } from "../config/ServerConfig.ts"
@@ -44,6 +45,8 @@ export const orchestraOn = <A, E, R>(config: ServerConfigShape, httpServer: Laye
         Layer.provideMerge(httpServer),
         // Provided after the server, so the stores close only once it has drained.
         Layer.provide(Option.isSome(config.redisUrl) ? RedisStores : MemoryStores),
+        // Deadlines, retries, one circuit breaker and one bulkhead per downstream service (DESIGN §7).
+        Layer.provide(ResilienceLive),
         Layer.provide(Layer.succeed(ServerConfig, config))
       )
     )

@@ -1,5 +1,6 @@
 import { assert, layer } from "@effect/vitest"
-import { Effect, Layer, Schema } from "effect"
+import { Effect, Fiber, Layer, Schema } from "effect"
+import { TestClock } from "effect/testing"
 import { CheckoutFlows } from "@orchestra/core/checkout/CheckoutFlows"
 import { PlaceOrderRequest } from "@orchestra/core/checkout/PlaceOrderRequest"
 import { PaymentWebhook } from "@orchestra/core/checkout/PaymentWebhook"
@@ -7,6 +8,8 @@ import type { Owner } from "@orchestra/core/domain/Owner"
 import { CartFlows } from "@orchestra/core/flows/CartFlows"
 import { UpdateOptionsRequest } from "@orchestra/core/flows/requests"
 import { demoCatalog } from "../../src/catalog/Catalog.ts"
+import { Fault } from "../../src/faults/Fault.ts"
+import { FaultInjector } from "../../src/faults/FaultInjector.ts"
 import { Sandbox } from "../../src/sandbox/Sandbox.ts"
 import { MemoryStores, SandboxFlowsInMemory, sandboxFlows } from "../../src/sandbox/SandboxEnvironment.ts"
 import { asRequest, customer, freshCustomer, guest, ops } from "./support.ts"
@@ -112,6 +115,46 @@ layer(SandboxFlowsInMemory, { excludeTestServices: true })("checkout", (it) => {
       assert.strictEqual(placed?.order_status, "CONFIRMED")
       const reservations = yield* sandbox.simulators.inventory.reservations()
       assert.strictEqual(reservations.filter((r) => r.cart_id === cart.cart_id && r.status === "DEDUCTED").length, 1)
+    })
+  )
+
+  it.effect("a webhook overtaking its place-order is refused until the order waits for it: one order", () =>
+    Effect.gen(function* () {
+      const checkout = yield* CheckoutFlows
+      const sandbox = yield* Sandbox
+      const injector = yield* FaultInjector
+      const owner = customer("cust_1")
+      const cart = yield* readyCart(owner, [{ op: "ADD", product_id: "prod_screen", quantity: 1 }])
+      // Loyalty is slow, so place-order is still running after the gateway payment exists.
+      yield* injector.set([{ target: "loyalty.redeem", fault: Fault.Latency({ millis: 300 }), rate: 1 }])
+      const placing = yield* Effect.forkChild(
+        asRequest(
+          checkout.placeOrder({
+            owner,
+            cartType: "DEFAULT",
+            idempotencyKey: key(),
+            request: order({
+              payment_instruction: [
+                { full_amount: true, currency: "INR", payment_mode: "GATEWAY", gateway: "PHONEPE" },
+                { amount: 10, currency: "INR", payment_mode: "LOYALTY", gateway: "LOYALTY" }
+              ],
+              total_order_amount: cart.totals.net_payable / 100
+            })
+          })
+        )
+      )
+      const gatewayPayment = () => sandbox.simulators.payment.payments().find((p) => p.payment.order_id !== undefined && p.payment.payment_mode === "GATEWAY" && p.payment.status === "PENDING" && p.payment.amount === cart.totals.net_payable - 1_000)
+      while (gatewayPayment() === undefined) yield* Effect.sleep("10 millis")
+      const gatewayOrderId = gatewayPayment()!.payment.gateway_order_id!
+      const event = webhook({ event_id: `evt_${key()}`, gateway_order_id: gatewayOrderId, status: "SUCCESS", amount: (cart.totals.net_payable - 1_000) / 100, currency: "INR" })
+      const early = yield* Effect.flip(asRequest(checkout.paymentWebhook(event)))
+      assert.include(["ORDER_NOT_FOUND", "IDEMPOTENCY_IN_PROGRESS"], early._tag)
+      const placed = yield* Fiber.join(placing)
+      yield* injector.clear
+      const late = yield* asRequest(checkout.paymentWebhook(event))
+      assert.strictEqual(late.result.outcome, "COMPLETED")
+      const orders = sandbox.simulators.order.orders().filter((o) => o.cart_id === cart.cart_id)
+      assert.deepStrictEqual(orders.map((o) => [o.order.id, o.order.order_status]), [[placed.result.order.id, "CONFIRMED"]])
     })
   )
 
@@ -293,3 +336,64 @@ layer(sandboxFlows({ catalog: phonePeOnly }).pipe(Layer.provideMerge(MemoryStore
     )
   }
 )
+
+// Virtual time (TestClock): the reservation's 900 s pass in an instant.
+layer(SandboxFlowsInMemory)("checkout with a late webhook", (it) => {
+  const placeWithGateway = (owner: Owner, productId: string) =>
+    Effect.gen(function* () {
+      const checkout = yield* CheckoutFlows
+      const cart = yield* readyCart(owner, [{ op: "ADD", product_id: productId, quantity: 1 }])
+      const { result } = yield* asRequest(
+        checkout.placeOrder({
+          owner,
+          cartType: "DEFAULT",
+          idempotencyKey: key(),
+          request: order({
+            payment_instruction: [{ full_amount: true, currency: "INR", payment_mode: "GATEWAY", gateway: "PHONEPE" }],
+            total_order_amount: cart.totals.net_payable / 100
+          })
+        })
+      )
+      const gateway = result.payment[0]!
+      return {
+        result,
+        event: webhook({
+          event_id: `evt_${key()}`,
+          gateway_order_id: gateway.gateway_order_id,
+          status: "SUCCESS",
+          amount: gateway.amount / 100,
+          currency: "INR"
+        })
+      }
+    })
+
+  it.effect("the reservation expired but stock is left: reserved again, deducted, completed", () =>
+    Effect.gen(function* () {
+      const checkout = yield* CheckoutFlows
+      const sandbox = yield* Sandbox
+      const before = sandbox.simulators.inventory.stockOf("prod_earbuds")
+      const { result, event } = yield* placeWithGateway(freshCustomer(), "prod_earbuds")
+      yield* TestClock.adjust("901 seconds")
+      const { result: answer } = yield* asRequest(checkout.paymentWebhook(event))
+      assert.strictEqual(answer.outcome, "COMPLETED")
+      assert.strictEqual(sandbox.simulators.inventory.stockOf("prod_earbuds"), before - 1)
+      assert.strictEqual(sandbox.simulators.order.orderById(result.order.id)?.order_status, "CONFIRMED")
+    })
+  )
+
+  it.effect("the reservation expired and the stock is gone: refunded and cancelled", () =>
+    Effect.gen(function* () {
+      const checkout = yield* CheckoutFlows
+      const sandbox = yield* Sandbox
+      const { result, event } = yield* placeWithGateway(freshCustomer(), "prod_premium_case")
+      yield* TestClock.adjust("901 seconds")
+      sandbox.simulators.inventory.setStock("prod_premium_case", undefined, 0)
+      const { result: answer } = yield* asRequest(checkout.paymentWebhook(event))
+      assert.strictEqual(answer.outcome, "CANCELLED")
+      assert.strictEqual(sandbox.simulators.order.orderById(result.order.id)?.order_status, "CANCELLED")
+      const payment = sandbox.simulators.payment.payments().find((p) => p.payment.order_id === result.order.id)
+      assert.strictEqual(payment?.payment.status, "REFUNDED")
+      assert.strictEqual(sandbox.simulators.inventory.stockOf("prod_premium_case"), 0)
+    })
+  )
+})

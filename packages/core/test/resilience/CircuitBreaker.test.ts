@@ -1,0 +1,198 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Fiber, Option, Random } from "effect"
+import { TestClock } from "effect/testing"
+import { Resilience, ResilienceInMemory } from "../../src/resilience/Resilience.ts"
+import { RequestContext } from "../../src/runtime/RequestContext.ts"
+import { optionalStep, runStep } from "../../src/runtime/StepRunner.ts"
+import { ResourceNotFound } from "../../src/services/DownstreamErrors.ts"
+import { flaky, gated, inRequest, read, status, withContext, write, zeroRandom } from "./fakes.ts"
+
+const COOLDOWN_MS = 10_000
+const reserve = write("inventory.reserve")
+
+/** Calls `inventory.reserve` (a write: one attempt per step) `times` times, each failing with a 500. */
+const failReserve = (times: number) =>
+  Effect.gen(function* () {
+    const fake = yield* flaky(Number.POSITIVE_INFINITY, status("inventory", 500))
+    for (let i = 0; i < times; i++) yield* Effect.flip(inRequest(runStep(reserve, fake.call)))
+    return fake
+  })
+
+const stateOf = (service: string) =>
+  Effect.gen(function* () {
+    const resilience = yield* Resilience
+    const states = yield* resilience.states()
+    return states.find((s) => s.service === service)
+  })
+
+/** Opens the inventory breaker at the current time. */
+const openInventory = Effect.gen(function* () {
+  yield* failReserve(5)
+  assert.deepStrictEqual(yield* stateOf("inventory"), { service: "inventory", state: "open", consecutiveFailures: 5 })
+})
+
+const fresh = <A, E>(effect: Effect.Effect<A, E, never>) =>
+  effect.pipe(Effect.provide(ResilienceInMemory), Effect.provideService(Random.Random, zeroRandom))
+
+describe("circuit breaker per service", () => {
+  it.effect("closed → open after 5 consecutive transient failures; then it fails fast with 503 without calling", () =>
+    fresh(
+      Effect.gen(function* () {
+        const fake = yield* failReserve(4)
+        assert.deepStrictEqual(yield* stateOf("inventory"), { service: "inventory", state: "closed", consecutiveFailures: 4 })
+        yield* Effect.flip(inRequest(runStep(reserve, fake.call)))
+        assert.strictEqual(yield* fake.calls, 5)
+        assert.deepStrictEqual(yield* stateOf("inventory"), { service: "inventory", state: "open", consecutiveFailures: 5 })
+
+        const error = yield* Effect.flip(inRequest(runStep(reserve, fake.call)))
+        assert.deepInclude<unknown>(error, { _tag: "DOWNSTREAM_UNAVAILABLE", service: "inventory" })
+        assert.include(error.message, "circuit open")
+        assert.strictEqual(yield* fake.calls, 5)
+      })
+    )
+  )
+
+  it.effect("an answer resets the streak: a success, a declared refusal, a 4xx", () =>
+    fresh(
+      Effect.gen(function* () {
+        const answers = [
+          yield* flaky(0, status("inventory", 500)),
+          yield* flaky(1, new ResourceNotFound({ message: "no such sku" })),
+          yield* flaky(1, status("inventory", 409))
+        ]
+        for (const answer of answers) {
+          yield* failReserve(4)
+          yield* Effect.exit(inRequest(runStep(reserve, answer.call)))
+          assert.deepStrictEqual(yield* stateOf("inventory"), { service: "inventory", state: "closed", consecutiveFailures: 0 })
+        }
+        yield* failReserve(4)
+        assert.deepInclude<unknown>(yield* stateOf("inventory"), { state: "closed", consecutiveFailures: 4 })
+      })
+    )
+  )
+
+  it.effect("timeouts count; a call cut short by the request's own deadline does not", () =>
+    fresh(
+      Effect.gen(function* () {
+        const never = yield* gated("never")
+        for (let i = 0; i < 5; i++) {
+          const context = yield* RequestContext.make({ requestId: "r", deadlineMs: 500 })
+          const step = yield* Effect.forkChild(withContext(context, Effect.flip(runStep(reserve, never.call))))
+          yield* TestClock.adjust(500)
+          assert.deepInclude<unknown>(yield* Fiber.join(step), { _tag: "DEADLINE_EXCEEDED" })
+        }
+        assert.deepStrictEqual(yield* stateOf("inventory"), { service: "inventory", state: "closed", consecutiveFailures: 0 })
+
+        for (let i = 0; i < 5; i++) {
+          const step = yield* Effect.forkChild(inRequest(Effect.flip(runStep(reserve, never.call))))
+          yield* TestClock.adjust(2_000)
+          assert.deepInclude<unknown>(yield* Fiber.join(step), { _tag: "DOWNSTREAM_TIMEOUT" })
+        }
+        assert.deepInclude<unknown>(yield* stateOf("inventory"), { state: "open", consecutiveFailures: 5 })
+      })
+    )
+  )
+
+  it.effect("every attempt counts: a read's retries stop once the breaker opens", () =>
+    fresh(
+      Effect.gen(function* () {
+        const fake = yield* flaky(Number.POSITIVE_INFINITY, status("product", 502))
+        yield* Effect.flip(inRequest(runStep(read("product.search"), fake.call)))
+        const error = yield* Effect.flip(inRequest(runStep(read("product.search"), fake.call)))
+        // Attempts 1–5 reach the service; the sixth is refused by the now open breaker.
+        assert.strictEqual(yield* fake.calls, 5)
+        assert.deepInclude<unknown>(error, { _tag: "DOWNSTREAM_UNAVAILABLE", service: "product" })
+      })
+    )
+  )
+
+  it.effect("one breaker per service: an open inventory breaker leaves product calls alone", () =>
+    fresh(
+      Effect.gen(function* () {
+        yield* openInventory
+        const product = yield* flaky(0, status("product", 500))
+        assert.strictEqual(yield* inRequest(runStep(read("product.search"), product.call)), "ok")
+        assert.deepStrictEqual(yield* stateOf("product"), { service: "product", state: "closed", consecutiveFailures: 0 })
+      })
+    )
+  )
+
+  it.effect("an optional step degrades while its service's breaker is open", () =>
+    fresh(
+      Effect.gen(function* () {
+        yield* openInventory
+        const fake = yield* flaky(0, status("inventory", 500))
+        const context = yield* RequestContext.make({ requestId: "r", deadlineMs: 5_000 })
+        const answer = yield* withContext(
+          context,
+          optionalStep(read("inventory.check"), fake.call, { code: "STOCK_UNKNOWN", message: "Stock could not be checked" })
+        )
+        assert.isTrue(Option.isNone(answer))
+        assert.strictEqual(yield* fake.calls, 0)
+        assert.deepInclude<unknown>(context.warnings[0], { code: "STOCK_UNKNOWN", service: "inventory" })
+        assert.deepInclude<unknown>(context.trace[0], { outcome: "degraded", critical: false })
+      })
+    )
+  )
+
+  it.effect("half-open after the cool-down: exactly one trial goes through while other calls still fail fast", () =>
+    fresh(
+      Effect.gen(function* () {
+        yield* openInventory
+        yield* TestClock.adjust(COOLDOWN_MS - 1)
+        const early = yield* flaky(0, status("inventory", 500))
+        assert.deepInclude<unknown>(yield* Effect.flip(inRequest(runStep(reserve, early.call))), { _tag: "DOWNSTREAM_UNAVAILABLE" })
+        assert.strictEqual(yield* early.calls, 0)
+
+        yield* TestClock.adjust(1)
+        assert.deepInclude<unknown>(yield* stateOf("inventory"), { state: "half-open" })
+        const trial = yield* gated("reserved")
+        const trialStep = yield* Effect.forkChild(inRequest(runStep(reserve, trial.call)))
+        yield* trial.started
+
+        const other = yield* gated("reserved")
+        const refused = yield* Effect.flip(inRequest(runStep(reserve, other.call)))
+        assert.deepInclude<unknown>(refused, { _tag: "DOWNSTREAM_UNAVAILABLE", service: "inventory" })
+        assert.include(refused.message, "half-open")
+        assert.strictEqual(yield* other.calls, 0)
+        assert.strictEqual(yield* trial.calls, 1)
+
+        // The trial succeeds: the breaker closes and calls go through again.
+        yield* trial.release
+        assert.strictEqual(yield* Fiber.join(trialStep), "reserved")
+        assert.deepStrictEqual(yield* stateOf("inventory"), { service: "inventory", state: "closed", consecutiveFailures: 0 })
+        const after = yield* flaky(0, status("inventory", 500))
+        assert.strictEqual(yield* inRequest(runStep(reserve, after.call)), "ok")
+      })
+    )
+  )
+
+  it.effect("a failed trial opens the breaker again, for a fresh cool-down", () =>
+    fresh(
+      Effect.gen(function* () {
+        yield* openInventory
+        yield* TestClock.adjust(COOLDOWN_MS)
+        const trial = yield* failReserve(1)
+        assert.strictEqual(yield* trial.calls, 1)
+        assert.deepStrictEqual(yield* stateOf("inventory"), { service: "inventory", state: "open", consecutiveFailures: 6 })
+
+        const probe = yield* flaky(0, status("inventory", 500))
+        yield* TestClock.adjust(COOLDOWN_MS - 1)
+        assert.deepInclude<unknown>(yield* Effect.flip(inRequest(runStep(reserve, probe.call))), { _tag: "DOWNSTREAM_UNAVAILABLE" })
+        assert.strictEqual(yield* probe.calls, 0)
+        yield* TestClock.adjust(1)
+        assert.strictEqual(yield* inRequest(runStep(reserve, probe.call)), "ok")
+        assert.strictEqual(yield* probe.calls, 1)
+        assert.deepInclude<unknown>(yield* stateOf("inventory"), { state: "closed" })
+      })
+    )
+  )
+
+  it.effect("unprovided, calls are unguarded and no breaker state is kept", () =>
+    Effect.gen(function* () {
+      const fake = yield* failReserve(7)
+      assert.strictEqual(yield* fake.calls, 7)
+      assert.deepStrictEqual(yield* (yield* Resilience).states(), [])
+    })
+  )
+})
