@@ -1,7 +1,7 @@
 import { Schema } from "effect"
 import { CartOptionsFields } from "./CartOptions.ts"
 import { AddonId, CartId, CouponCode, GiftWrapId, ItemId, ProductId, PromotionId, StoreId, VariantId } from "./Ids.ts"
-import { Amount, Currency, NonNegativeAmount } from "./Money.ts"
+import { Amount, Currency, minor, NonNegativeAmount } from "./Money.ts"
 import { ActionTaken, OperationErrorCode } from "./Operation.ts"
 import { CartType, OwnerRef } from "./Owner.ts"
 
@@ -48,6 +48,18 @@ export const GiftWrap = Schema.Struct({
   message: Schema.optionalKey(Schema.String),
   price: NonNegativeAmount
 })
+
+/** The totals of a cart with nothing to pay for. */
+export const zeroTotals: Totals = {
+  subtotal: minor(0),
+  discount: minor(0),
+  tax: minor(0),
+  tax_included: minor(0),
+  delivery_charge: minor(0),
+  tips: minor(0),
+  gift_wrap: minor(0),
+  net_payable: minor(0)
+}
 
 export const CouponApplied = Schema.Struct({ code: CouponCode, discount: Amount })
 export const PromotionApplied = Schema.Struct({ promotion_id: PromotionId, title: Schema.String, discount: Amount })

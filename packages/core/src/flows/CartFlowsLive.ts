@@ -1,18 +1,8 @@
 import { Effect, Layer } from "effect"
-import { CurrencyConfig } from "../runtime/CurrencyConfig.ts"
-import { CartService } from "../services/Cart.ts"
-import { CustomerService } from "../services/Customer.ts"
-import { InventoryService } from "../services/Inventory.ts"
-import { MarketingService } from "../services/Marketing.ts"
-import { PaymentService } from "../services/Payment.ts"
-import { ProductService } from "../services/Product.ts"
-import { SellerAdminService } from "../services/SellerAdmin.ts"
-import { ShippingService } from "../services/Shipping.ts"
-import { CartCache } from "../stores/CartCache.ts"
 import { buyNow } from "./buyNow.ts"
 import { CartFlows } from "./CartFlows.ts"
 import { deleteCart } from "./deleteCart.ts"
-import type { FlowDeps } from "./FlowDeps.ts"
+import { resolveFlowDeps } from "./FlowDeps.ts"
 import { getCached } from "./getCached.ts"
 import { getFull } from "./getFull.ts"
 import { itemsFull } from "./itemsFull.ts"
@@ -24,18 +14,7 @@ import { updateOptions } from "./updateOptions.ts"
 export const CartFlowsLive = Layer.effect(
   CartFlows,
   Effect.gen(function* () {
-    const deps: FlowDeps = {
-      cart: yield* CartService,
-      product: yield* ProductService,
-      inventory: yield* InventoryService,
-      marketing: yield* MarketingService,
-      sellerAdmin: yield* SellerAdminService,
-      shipping: yield* ShippingService,
-      customer: yield* CustomerService,
-      payment: yield* PaymentService,
-      cache: yield* CartCache,
-      currency: yield* CurrencyConfig
-    }
+    const deps = yield* resolveFlowDeps
     const steps = makeSteps(deps)
     return CartFlows.of({
       itemsFull: itemsFull(steps),

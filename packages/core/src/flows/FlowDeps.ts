@@ -1,13 +1,15 @@
+import { Effect } from "effect"
 import type { Currency } from "../domain/Money.ts"
-import type { CartService } from "../services/Cart.ts"
-import type { CustomerService } from "../services/Customer.ts"
-import type { InventoryService } from "../services/Inventory.ts"
-import type { MarketingService } from "../services/Marketing.ts"
-import type { PaymentService } from "../services/Payment.ts"
-import type { ProductService } from "../services/Product.ts"
-import type { SellerAdminService } from "../services/SellerAdmin.ts"
-import type { ShippingService } from "../services/Shipping.ts"
-import type { CartCache } from "../stores/CartCache.ts"
+import { CurrencyConfig } from "../runtime/CurrencyConfig.ts"
+import { CartService } from "../services/Cart.ts"
+import { CustomerService } from "../services/Customer.ts"
+import { InventoryService } from "../services/Inventory.ts"
+import { MarketingService } from "../services/Marketing.ts"
+import { PaymentService } from "../services/Payment.ts"
+import { ProductService } from "../services/Product.ts"
+import { SellerAdminService } from "../services/SellerAdmin.ts"
+import { ShippingService } from "../services/Shipping.ts"
+import { CartCache } from "../stores/CartCache.ts"
 
 /** What the cart flows call, resolved once when the flows layer is built. */
 export interface FlowDeps {
@@ -23,3 +25,20 @@ export interface FlowDeps {
   /** The currency new carts are opened in. */
   readonly currency: Currency
 }
+
+/** Resolves the cart flows' services once, when a flows layer is built. */
+export const resolveFlowDeps = Effect.gen(function* () {
+  const deps: FlowDeps = {
+    cart: yield* CartService,
+    product: yield* ProductService,
+    inventory: yield* InventoryService,
+    marketing: yield* MarketingService,
+    sellerAdmin: yield* SellerAdminService,
+    shipping: yield* ShippingService,
+    customer: yield* CustomerService,
+    payment: yield* PaymentService,
+    cache: yield* CartCache,
+    currency: yield* CurrencyConfig
+  }
+  return deps
+})

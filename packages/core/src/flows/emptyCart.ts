@@ -1,4 +1,5 @@
-import { type Currency, ZERO } from "../domain/Money.ts"
+import { zeroTotals } from "../domain/Cart.ts"
+import type { Currency } from "../domain/Money.ts"
 import type { CartType } from "../domain/Owner.ts"
 import type { EmptyCart } from "./responses.ts"
 
@@ -8,14 +9,5 @@ export const emptyCart = (cartType: CartType, currency: Currency): EmptyCart => 
   cart_type: cartType,
   currency,
   items: [],
-  totals: {
-    subtotal: ZERO,
-    discount: ZERO,
-    tax: ZERO,
-    tax_included: ZERO,
-    delivery_charge: ZERO,
-    tips: ZERO,
-    gift_wrap: ZERO,
-    net_payable: ZERO
-  }
+  totals: zeroTotals
 })

@@ -14,7 +14,7 @@ import { Idempotency } from "../middleware/Idempotency.ts"
 import { CartErrors } from "./ErrorBody.ts"
 import { IdentityHeaders, MutationHeaders } from "./Headers.ts"
 
-const cartType = {
+export const cartType = {
   cart_type: CartType.annotate({ description: "Which of the owner's carts: DEFAULT (the default) or BUY_NOW", default: "DEFAULT" }).pipe(
     Schema.withDecodingDefaultKey(Effect.succeed("DEFAULT"))
   )

@@ -1,19 +1,12 @@
 import { PlaceOrderRequest } from "@orchestra/core/checkout/PlaceOrderRequest"
 import { PlaceOrderResponse } from "@orchestra/core/checkout/PlaceOrderResponse"
-import { CartType } from "@orchestra/core/domain/Owner"
 import { SuggestionsResponse } from "@orchestra/core/suggestions/SuggestionsResponse"
-import { Effect, Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
 import { Identity } from "../middleware/Identity.ts"
 import { RequiredIdempotency } from "../middleware/Idempotency.ts"
+import { cartType } from "./CartGroup.ts"
 import { CartErrors } from "./ErrorBody.ts"
 import { IdentityHeaders, MutationHeaders } from "./Headers.ts"
-
-const cartType = {
-  cart_type: CartType.annotate({ description: "Which of the owner's carts: DEFAULT (the default) or BUY_NOW", default: "DEFAULT" }).pipe(
-    Schema.withDecodingDefaultKey(Effect.succeed("DEFAULT"))
-  )
-}
 
 /** Turning the owner's cart into an order, and what to add to it before that. */
 export const CheckoutGroup = HttpApiGroup.make("checkout")

@@ -1,8 +1,7 @@
 import { Clock, Effect } from "effect"
-import type { Cart } from "@orchestra/core/domain/Cart"
+import { type Cart, zeroTotals } from "@orchestra/core/domain/Cart"
 import { applyOperations } from "@orchestra/core/domain/CartLines"
 import { CartId, ItemId } from "@orchestra/core/domain/Ids"
-import { ZERO } from "@orchestra/core/domain/Money"
 import type { CartType, OwnerRef } from "@orchestra/core/domain/Owner"
 import type { CartGroup, ComputeInput } from "@orchestra/core/services/Cart"
 import type { Operations } from "@orchestra/core/services/Downstream"
@@ -14,17 +13,6 @@ export interface CartSimulator {
   readonly operations: Operations<typeof CartGroup>
   readonly carts: () => ReadonlyArray<Cart>
   readonly cartById: (cartId: string) => Cart | undefined
-}
-
-const emptyTotals = {
-  subtotal: ZERO,
-  discount: ZERO,
-  tax: ZERO,
-  tax_included: ZERO,
-  delivery_charge: ZERO,
-  tips: ZERO,
-  gift_wrap: ZERO,
-  net_payable: ZERO
 }
 
 type PricingInput = Required<ComputeInput>
@@ -80,7 +68,7 @@ export const makeCartSimulator = (_catalog: Catalog): Effect.Effect<CartSimulato
             items: [],
             coupons_applied: [],
             promotions_applied: [],
-            totals: emptyTotals,
+            totals: zeroTotals,
             computed: false,
             updated_at: new Date(now).toISOString()
           }
