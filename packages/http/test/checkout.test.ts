@@ -1,9 +1,15 @@
 import { NodeHttpServer } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Layer, Schema } from "effect"
+import { ConfigProvider, Effect, Fiber, Layer, Schema } from "effect"
+import { Fault } from "@orchestra/testkit/faults/Fault"
+import { FaultInjector } from "@orchestra/testkit/faults/FaultInjector"
+import { Sandbox } from "@orchestra/testkit/sandbox/Sandbox"
+import { sandboxFlows } from "@orchestra/testkit/sandbox/SandboxEnvironment"
 import { ServerConfig } from "../src/config/ServerConfig.ts"
 import { SANDBOX_WEBHOOK_SECRET, signWebhook } from "../src/middleware/WebhookSignature.ts"
+import { HttpApp } from "../src/server/HttpApp.ts"
 import { orchestraOn } from "../src/server/Server.ts"
+import { MemoryStores } from "../src/server/Stores.ts"
 import { silentLogs } from "./support/logs.ts"
 import { send } from "./support/server.ts"
 
@@ -108,5 +114,81 @@ describe("checkout over HTTP", () => {
       expect(answer.text).toContain("bundle_123")
       expect(answer.text).not.toContain("prod_powerbank")
     }).pipe(Effect.provide(sandbox))
+  )
+})
+
+/** The HTTP app over the real flows with the sandbox exposed, to count what happened downstream. */
+const inspectable = HttpApp.pipe(
+  Layer.provideMerge(sandboxFlows()),
+  Layer.provideMerge(MemoryStores),
+  Layer.provide(ServerConfig.layer),
+  Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({}))),
+  Layer.provideMerge(NodeHttpServer.layerTest),
+  Layer.provide(silentLogs)
+)
+
+describe("checkout idempotency over HTTP", () => {
+  it.live("the same key sent by 5 concurrent requests: exactly one order, one reservation, one debit", () =>
+    Effect.gen(function* () {
+      const sandbox = yield* Sandbox
+      const net = yield* readyCart(asha)
+      const balance = sandbox.simulators.payment.walletBalance("wal_1")!
+      const body = {
+        payment_instruction: [
+          { amount: 10, currency: "INR", payment_mode: "WALLET", gateway: "STORE-WALLET", meta: { wallet_id: "wal_1", otp: "123456" } },
+          { full_amount: true, currency: "INR", payment_mode: "MANUAL", gateway: "COD" }
+        ],
+        total_order_amount: net
+      }
+      const headers = { ...asha, "idempotency-key": `same-${Date.now()}` }
+      const answers = yield* Effect.all(
+        Array.from({ length: 5 }, () => send("POST", "/cart/place-order", { headers, body })),
+        { concurrency: "unbounded" }
+      )
+      const statuses = answers.map((a) => a.status).sort()
+      expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(1)
+      expect(statuses.every((s) => s === 200 || s === 409)).toBe(true)
+      for (const answer of answers.filter((a) => a.status === 409)) {
+        expect(answer.json).toMatchObject({ error: { code: "IDEMPOTENCY_IN_PROGRESS" } })
+      }
+      const orderIds = new Set(answers.filter((a) => a.status === 200).map((a) => Schema.decodeUnknownSync(Placed)(a.json).order.id))
+      expect(orderIds.size).toBe(1)
+      expect(sandbox.simulators.order.orders().filter((o) => o.order.id === [...orderIds][0])).toHaveLength(1)
+      expect(sandbox.simulators.payment.walletBalance("wal_1")).toBe(balance - 1_000)
+      expect(sandbox.simulators.payment.debitsOf("wal_1")).toBe(1)
+      const reservations = (yield* sandbox.simulators.inventory.reservations()).filter((r) => r.status !== "RELEASED")
+      expect(reservations).toHaveLength(1)
+    }).pipe(Effect.provide(inspectable))
+  )
+
+  it.live("while a cart is being placed, its mutations and a place-order under another key get 409", () =>
+    Effect.gen(function* () {
+      const injector = yield* FaultInjector
+      const net = yield* readyCart(asha)
+      // Phase 1 holds the cart's lock; three slow writes (each within its budget) hold it past the 2 s lock wait.
+      yield* injector.set(
+        ["inventory.reserve", "order.createMaster", "order.createSubOrders"].map((target) => ({
+          target,
+          fault: Fault.Latency({ millis: 900 }),
+          rate: 1
+        }))
+      )
+      const body = { payment_instruction: [{ full_amount: true, currency: "INR", payment_mode: "MANUAL", gateway: "COD" }], total_order_amount: net }
+      const placing = yield* Effect.forkChild(send("POST", "/cart/place-order", { headers: { ...asha, "idempotency-key": `a-${Date.now()}` }, body }))
+      yield* Effect.sleep("200 millis")
+      const [mutation, other] = yield* Effect.all(
+        [
+          send("POST", "/cart/items", { headers: asha, body: { operations: [{ op: "ADD", product_id: "prod_case", quantity: 1 }] } }),
+          send("POST", "/cart/place-order", { headers: { ...asha, "idempotency-key": `b-${Date.now()}` }, body })
+        ],
+        { concurrency: "unbounded" }
+      )
+      expect(mutation.status).toBe(409)
+      expect(mutation.json).toMatchObject({ error: { code: "CART_BUSY" } })
+      expect(other.status).toBe(409)
+      expect((yield* Fiber.join(placing)).status).toBe(200)
+      yield* injector.clear
+    }).pipe(Effect.provide(inspectable)),
+    15_000
   )
 })
