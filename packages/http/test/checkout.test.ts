@@ -9,7 +9,8 @@ import { ServerConfig } from "../src/config/ServerConfig.ts"
 import { SANDBOX_WEBHOOK_SECRET, signWebhook } from "../src/middleware/WebhookSignature.ts"
 import { HttpApp } from "../src/server/HttpApp.ts"
 import { orchestraOn } from "../src/server/Server.ts"
-import { MemoryStores } from "../src/server/Stores.ts"
+import { MemoryStores, RedisStores } from "../src/server/Stores.ts"
+import { freshId, redisUrl, skipRedis } from "./support/redis.ts"
 import { silentLogs } from "./support/logs.ts"
 import { send } from "./support/server.ts"
 
@@ -118,14 +119,16 @@ describe("checkout over HTTP", () => {
 })
 
 /** The HTTP app over the real flows with the sandbox exposed, to count what happened downstream. */
-const inspectable = HttpApp.pipe(
-  Layer.provideMerge(sandboxFlows()),
-  Layer.provideMerge(MemoryStores),
-  Layer.provide(ServerConfig.layer),
-  Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({}))),
-  Layer.provideMerge(NodeHttpServer.layerTest),
-  Layer.provide(silentLogs)
-)
+const inspectableOn = (stores: typeof MemoryStores | typeof RedisStores, env: Record<string, string>) =>
+  HttpApp.pipe(
+    Layer.provideMerge(sandboxFlows()),
+    Layer.provideMerge(stores),
+    Layer.provide(ServerConfig.layer),
+    Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown(env))),
+    Layer.provideMerge(NodeHttpServer.layerTest),
+    Layer.provide(silentLogs)
+  )
+const inspectable = inspectableOn(MemoryStores, {})
 
 describe("checkout idempotency over HTTP", () => {
   it.live("the same key sent by 5 concurrent requests: exactly one order, one reservation, one debit", () =>
@@ -159,6 +162,26 @@ describe("checkout idempotency over HTTP", () => {
       const reservations = (yield* sandbox.simulators.inventory.reservations()).filter((r) => r.status !== "RELEASED")
       expect(reservations).toHaveLength(1)
     }).pipe(Effect.provide(inspectable))
+  )
+
+  it.live.skipIf(skipRedis)("the same, with the idempotency key, lock and saga in Redis", () =>
+    Effect.gen(function* () {
+      const sandbox = yield* Sandbox
+      const shopper = { "x-domain-id": "dom_demo", "x-customer-id": freshId("cust") }
+      const net = yield* readyCart(shopper)
+      const body = { payment_instruction: [{ full_amount: true, currency: "INR", payment_mode: "MANUAL", gateway: "COD" }], total_order_amount: net }
+      const headers = { ...shopper, "idempotency-key": freshId("key") }
+      const answers = yield* Effect.all(
+        Array.from({ length: 5 }, () => send("POST", "/cart/place-order", { headers, body })),
+        { concurrency: "unbounded" }
+      )
+      expect(answers.every((a) => a.status === 200 || a.status === 409)).toBe(true)
+      const orderIds = new Set(answers.filter((a) => a.status === 200).map((a) => Schema.decodeUnknownSync(Placed)(a.json).order.id))
+      expect(orderIds.size).toBe(1)
+      const again = yield* send("POST", "/cart/place-order", { headers, body })
+      expect(again.headers["idempotent-replayed"]).toBe("true")
+      expect(sandbox.simulators.order.orders()).toHaveLength(1)
+    }).pipe(Effect.provide(inspectableOn(RedisStores, { REDIS_URL: redisUrl })))
   )
 
   it.live("while a cart is being placed, its mutations and a place-order under another key get 409", () =>

@@ -1,6 +1,7 @@
 import { assert, layer } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Schema } from "effect"
 import { CartFlows } from "@orchestra/core/flows/CartFlows"
+import { UpdateOptionsRequest } from "@orchestra/core/flows/requests"
 import { RequestContext } from "@orchestra/core/runtime/RequestContext"
 import { Fault } from "../../src/faults/Fault.ts"
 import { FaultInjector } from "../../src/faults/FaultInjector.ts"
@@ -38,6 +39,38 @@ layer(SandboxFlowsInMemory, { excludeTestServices: true })("items flows", (it) =
         ["inventory.checkAvailability", "product.search", "sellerAdmin.storeStatus", "sellerAdmin.taxSettings"]
       )
       assert.deepStrictEqual(steps.slice(5), ["marketing.promotionsApplicable", "cart.applyBatch", "cart.compute", "cache.set"])
+    })
+  )
+
+  it.effect("with a delivery option on the cart, items full makes all 10 steps, shipping among them", () =>
+    Effect.gen(function* () {
+      const flows = yield* CartFlows
+      const owner = freshCustomer()
+      yield* asRequest(flows.itemsFull({ owner, cartType: "DEFAULT", request: phoneAndCases }))
+      yield* asRequest(
+        flows.updateOptions({
+          owner,
+          cartType: "DEFAULT",
+          request: Schema.decodeUnknownSync(UpdateOptionsRequest)({ delivery_option: { delivery_option_id: "deliv_opt_express" } })
+        })
+      )
+      const { result, context } = yield* asRequest(
+        flows.itemsFull({ owner, cartType: "DEFAULT", request: ops({ op: "ADD", product_id: "prod_screen", quantity: 1 }) })
+      )
+      assert.deepStrictEqual([...new Set(stepsOf(context))].sort(), [
+        "cache.set",
+        "cart.applyBatch",
+        "cart.compute",
+        "cart.findOrCreate",
+        "inventory.checkAvailability",
+        "marketing.promotionsApplicable",
+        "product.search",
+        "sellerAdmin.storeStatus",
+        "sellerAdmin.taxSettings",
+        "shipping.calculateRate"
+      ])
+      // Express is 99.00 per store; all lines are from store_123.
+      assert.strictEqual(result.cart.totals.delivery_charge, 9_900)
     })
   )
 
