@@ -66,6 +66,31 @@ describe("server configuration", () => {
     })
   )
 
+  it.effect("REDIS_CLUSTER_NODES picks a Redis Cluster; REDIS_URL then only lends its credentials", () =>
+    Effect.gen(function* () {
+      const single = yield* load({ REDIS_URL: "redis://r:6379" })
+      expect(single.redis).toEqual(Option.some({ _tag: "Single", url: "redis://r:6379" }))
+      const cluster = yield* load({ REDIS_CLUSTER_NODES: "10.0.0.1:7000, 10.0.0.2:7001,[::1]:7002", REDIS_URL: "redis://app:s%40crt@r:6379" })
+      expect(cluster.redis).toEqual(
+        Option.some({
+          _tag: "Cluster",
+          nodes: [
+            { host: "10.0.0.1", port: 7000 },
+            { host: "10.0.0.2", port: 7001 },
+            { host: "::1", port: 7002 }
+          ],
+          username: "app",
+          password: "s@crt"
+        })
+      )
+      expect(Option.isNone((yield* load({ REDIS_CLUSTER_NODES: " " })).redis)).toBe(true)
+      const bad = yield* Effect.flip(load({ REDIS_CLUSTER_NODES: "10.0.0.1:7000,10.0.0.2" }))
+      expect(bad._tag).toBe("ServerConfigError")
+      expect(bad.message).toContain("REDIS_CLUSTER_NODES")
+      expect(bad.message).toContain("10.0.0.2")
+    })
+  )
+
   it.effect("sandbox faults, the debug flag and the deadline are read", () =>
     Effect.gen(function* () {
       const config = yield* load({

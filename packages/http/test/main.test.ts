@@ -75,6 +75,25 @@ describe("node src/server/main.ts", () => {
   )
 
   it.live(
+    "starts with its Redis unreachable: /ready is 503, carts are served",
+    () =>
+      Effect.gen(function* () {
+        // Nothing listens on port 1: like a Redis that is down when the server boots.
+        const started = start({ PORT: "0", REDIS_URL: "redis://127.0.0.1:1" })
+        yield* stopped(started)
+        const base = `http://127.0.0.1:${yield* listeningPort(started)}`
+        const ready = yield* Effect.promise(() => fetch(`${base}/ready`))
+        expect(ready.status).toBe(503)
+        const cart = yield* Effect.promise(() =>
+          fetch(`${base}/cart`, { headers: { "x-domain-id": "dom_demo", "x-session-id": "s-redis-down" } })
+        )
+        expect(cart.status).toBe(200)
+        expect(started.output()).toContain("does not answer: serving without it")
+      }),
+    20_000
+  )
+
+  it.live(
     "refuses to start in live mode without every service URL and the gateway secret",
     () =>
       Effect.gen(function* () {

@@ -75,6 +75,7 @@ describe("API documents", () => {
           "GET /cart",
           "GET /cart/suggestions",
           "GET /health",
+          "GET /metrics",
           "GET /ready",
           "POST /buy-now",
           "POST /cart/items",

@@ -3,6 +3,7 @@ import type { ApiError } from "../domain/Errors.ts"
 import type { CartScope } from "../flows/CartFlows.ts"
 import { resolveFlowDeps } from "../flows/FlowDeps.ts"
 import { makeSteps } from "../flows/steps.ts"
+import { codeOf, recordCheckout, tracedFlow } from "../observability/Telemetry.ts"
 import type { RequestContext } from "../runtime/RequestContext.ts"
 import { EventService } from "../services/Event.ts"
 import { LoyaltyService } from "../services/Loyalty.ts"
@@ -40,9 +41,22 @@ export const CheckoutFlowsLive = Layer.effect(
       sagas: yield* CheckoutStore
     }
     const steps = makeCheckoutSteps(deps)
+    const place = placeOrder(deps, makeSteps(deps), steps)
+    const webhook = handleWebhook(deps, steps)
     return CheckoutFlows.of({
-      placeOrder: placeOrder(deps, makeSteps(deps), steps),
-      paymentWebhook: handleWebhook(deps, steps)
+      // Outcomes for `/metrics`: the order's status (PENDING waits for a gateway), or the error code.
+      placeOrder: tracedFlow("placeOrder", (input) =>
+        place(input).pipe(
+          Effect.tap((response) => recordCheckout("place_order", response.order.order_status)),
+          Effect.tapError((error) => recordCheckout("place_order", codeOf(error)))
+        )
+      ),
+      paymentWebhook: tracedFlow("paymentWebhook", (event) =>
+        webhook(event).pipe(
+          Effect.tap((response) => recordCheckout("webhook", response.duplicate ? "DUPLICATE" : (response.outcome ?? "ACCEPTED"))),
+          Effect.tapError((error) => recordCheckout("webhook", codeOf(error)))
+        )
+      )
     })
   })
 )

@@ -69,10 +69,13 @@ export const handleWebhook =
       if (moved._tag === "Rejected") return { success: true, duplicate: true, order_id: orderId } as const
       const done = yield* Effect.result(completeOrder(deps, steps, updated))
       if (done._tag === "Failure") {
+        // Only a failed deduction fails phase 2, and completeOrder has refunded and cancelled by then.
         yield* deps.sagas.transition(orderId, "COMPENSATING")
         yield* deps.sagas.transition(orderId, "CANCELLED")
         return { success: true, duplicate: false, order_id: orderId, outcome: "CANCELLED" } as const
       }
+      // Paid and deducted; the rest of phase 2 finishes in the background, which then completes the saga.
+      if (done.success._tag === "Confirming") return { success: true, duplicate: false, order_id: orderId } as const
       yield* deps.sagas.transition(orderId, "COMPLETED")
       return { success: true, duplicate: false, order_id: orderId, outcome: "COMPLETED" } as const
     }).pipe(

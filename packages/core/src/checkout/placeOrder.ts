@@ -5,7 +5,9 @@ import {
   CartEmpty,
   CartNotFound,
   CouponInvalid,
+  DownstreamError,
   FulfilmentRequired,
+  IdempotencyKeyReused,
   InvalidRequest,
   OutOfStock,
   PaymentFailed,
@@ -140,10 +142,23 @@ export const placeOrder =
       return yield* Effect.gen(function* () {
         const master = yield* steps.createMaster(`${key}:order`, owner, cart, orderTotalsOf(cart.totals)) // 4
         progress = { ...progress, order_id: master.id, order_number: master.number }
+        // The order service keeps the first order made under this key. A cancelled one means an
+        // earlier attempt with this Idempotency-Key failed and was rolled back (its 5xx was not kept,
+        // so the client retried): every resource keyed from it is spent, so a new key is needed.
+        if (master.order_status === "CANCELLED") {
+          return yield* new IdempotencyKeyReused({
+            message: "The checkout under this Idempotency-Key failed and was rolled back; place the order again with a new key",
+            details: { order_id: master.id }
+          })
+        }
         yield* steps.createSubOrders(`${key}:sub-orders`, master.id, subOrderTotals(cart)).pipe(
+          // Refused only for an order cancelled meanwhile: the order service's answer, not our defect.
           Effect.catchIf(
             (e) => e instanceof ResourceConflict,
-            (e) => Effect.die(`sub-orders refused: ${e instanceof ResourceConflict ? e.reason : "conflict"}`)
+            (e) =>
+              Effect.fail(
+                new DownstreamError({ service: "order", message: `order.createSubOrders refused: ${e instanceof ResourceConflict ? e.reason : "conflict"}` })
+              )
           )
         ) // 5
         yield* steps.setPaymentStatus(master.id, "PENDING") // 6
@@ -181,9 +196,12 @@ export const placeOrder =
 
         if (gateway.length === 0) {
           yield* deps.sagas.transition(master.id, "PAYMENT_CONFIRMED")
-          const confirmed = yield* completeOrder(deps, steps, progress)
+          const phaseTwo = yield* completeOrder(deps, steps, progress)
+          // Paid and deducted, its confirmation still being recorded in the background: the order
+          // stands (PENDING until confirmed), and a retry must not look for the cart it emptied.
+          if (phaseTwo._tag === "Confirming") return response({ ...master, payment_status: "SUCCESS" }, progress.payments)
           yield* deps.sagas.transition(master.id, "COMPLETED")
-          return response(confirmed, progress.payments)
+          return response(phaseTwo.order, progress.payments)
         }
         return response({ ...master, sub_orders: master.sub_orders }, progress.payments)
       }).pipe(

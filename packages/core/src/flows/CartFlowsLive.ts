@@ -1,4 +1,5 @@
 import { Effect, Layer } from "effect"
+import { tracedFlow } from "../observability/Telemetry.ts"
 import { buyNow } from "./buyNow.ts"
 import { CartFlows } from "./CartFlows.ts"
 import { deleteCart } from "./deleteCart.ts"
@@ -16,14 +17,15 @@ export const CartFlowsLive = Layer.effect(
   Effect.gen(function* () {
     const deps = yield* resolveFlowDeps
     const steps = makeSteps(deps)
+    // Each flow runs in its own span, `flow.<name>`, the parent of its steps' spans.
     return CartFlows.of({
-      itemsFull: itemsFull(steps),
-      itemsLite: itemsLite(steps),
-      updateOptions: updateOptions(steps),
-      getFull: getFull(deps, steps),
-      getCached: getCached(deps, steps),
-      deleteCart: deleteCart(deps, steps),
-      buyNow: buyNow(steps)
+      itemsFull: tracedFlow("itemsFull", itemsFull(steps)),
+      itemsLite: tracedFlow("itemsLite", itemsLite(steps)),
+      updateOptions: tracedFlow("updateOptions", updateOptions(steps)),
+      getFull: tracedFlow("getFull", getFull(deps, steps)),
+      getCached: tracedFlow("getCached", getCached(deps, steps)),
+      deleteCart: tracedFlow("deleteCart", deleteCart(deps, steps)),
+      buyNow: tracedFlow("buyNow", buyNow(steps))
     })
   })
 )

@@ -1,5 +1,6 @@
 import { Clock, Effect, Option } from "effect"
 import type { ApiError } from "../domain/Errors.ts"
+import { recordCacheLookup } from "../observability/Telemetry.ts"
 import type { RequestContext } from "../runtime/RequestContext.ts"
 import type { CartScope } from "./CartFlows.ts"
 import { emptyCart } from "./emptyCart.ts"
@@ -19,6 +20,7 @@ export const getCached =
       if (Option.isSome(cached)) {
         const cart = yield* Effect.option(decodeCachedCart(cached.value.body))
         if (Option.isSome(cart)) {
+          yield* recordCacheLookup("hit")
           const now = yield* Clock.currentTimeMillis
           return {
             success: true,
@@ -29,6 +31,8 @@ export const getCached =
           } as const
         }
       }
+      // An unreadable cache counts as a miss here; its errors show in the downstream calls of service "cache".
+      yield* recordCacheLookup("miss")
       const found = yield* steps.findCart(input) // 2
       return {
         success: true,

@@ -1,9 +1,10 @@
 import { Clock, Context, Effect, Exit, Option } from "effect"
 import { DeadlineExceeded, DownstreamError, DownstreamTimeout, DownstreamUnavailable } from "../domain/Errors.ts"
+import { type DownstreamOutcome, recordDownstreamCall } from "../observability/Telemetry.ts"
 import { fullJitter } from "../resilience/fullJitter.ts"
 import { isRejection, type Rejection, Resilience } from "../resilience/Resilience.ts"
 import { isTransient } from "../resilience/transient.ts"
-import { DownstreamFailure } from "../services/DownstreamErrors.ts"
+import { DownstreamFailure, ResourceConflict, ResourceNotFound } from "../services/DownstreamErrors.ts"
 import { CurrentDeadline } from "./CurrentDeadline.ts"
 import { addWarning, RequestContext } from "./RequestContext.ts"
 import { StepPolicy } from "./StepPolicy.ts"
@@ -36,6 +37,17 @@ const toRefusal = (step: string, service: string, rejection: Rejection): Downstr
   rejection._tag === "BulkheadWaitTimeout"
     ? new DeadlineExceeded({ service, message: `${step} waited for a free slot until the request deadline` })
     : new DownstreamUnavailable({ service, message: `${step} not called: ${rejection.message}` })
+
+/** One attempt's outcome as the metrics label it. */
+const attemptOutcome = (exit: Exit.Exit<unknown, unknown>): DownstreamOutcome => {
+  if (Exit.isSuccess(exit)) return "ok"
+  const error = Exit.findErrorOption(exit)
+  if (Option.isNone(error)) return Exit.hasInterrupts(exit) ? "interrupted" : "error"
+  const e = error.value
+  if (e instanceof ResourceNotFound || e instanceof ResourceConflict) return "refused"
+  if (e instanceof DeadlineExceeded || (e instanceof DownstreamFailure && e.reason === "Timeout")) return "timeout"
+  return "error"
+}
 
 const describe = (error: unknown): string =>
   typeof error === "object" && error !== null && "message" in error && typeof error.message === "string"
@@ -74,6 +86,7 @@ export const runStep = <A, E>(
       const left = context.deadlineAt - now
       if (left <= 0) return yield* noTimeLeft()
       const bounded = Math.min(budget, left)
+      const calledAt = yield* Clock.currentTimeNanos
       return yield* Effect.timeoutOrElse(Effect.provideService(call, CurrentDeadline, now + bounded), {
         duration: bounded,
         orElse: (): Effect.Effect<never, DeadlineExceeded | DownstreamFailure> =>
@@ -82,7 +95,14 @@ export const runStep = <A, E>(
             : Effect.fail(
                 new DownstreamFailure({ service, endpoint: spec.name, reason: "Timeout", message: `timed out after ${bounded} ms` })
               )
-      })
+      }).pipe(
+        // Every attempt that reached the service counts, with its latency, for `/metrics`.
+        Effect.onExit((exit) =>
+          Effect.flatMap(Clock.currentTimeNanos, (end) =>
+            recordDownstreamCall(service, attemptOutcome(exit), Number(end - calledAt) / 1e9)
+          )
+        )
+      )
     })
 
     const attempt = Effect.gen(function* () {
@@ -91,7 +111,9 @@ export const runStep = <A, E>(
       if (left <= 0) return yield* noTimeLeft()
       return yield* resilience.guard(service, timed, { maxWaitMs: left })
     }).pipe(
-      Effect.catchIf(isRejection, (rejection) => Effect.fail(toRefusal(spec.name, service, rejection)))
+      Effect.catchIf(isRejection, (rejection) =>
+        Effect.andThen(recordDownstreamCall(service, "rejected"), Effect.fail(toRefusal(spec.name, service, rejection)))
+      )
     )
 
     const retryable = spec.kind === "read" || spec.idempotent === true
@@ -103,7 +125,13 @@ export const runStep = <A, E>(
         })
       : attempt
 
-    const exit = yield* Effect.exit(Effect.withSpan(policed, spec.name, { attributes: { service, critical } }))
+    const outcomeOf = (failed: boolean) => (failed ? (critical ? "failed" : "degraded") : "ok")
+    const exit = yield* Effect.exit(
+      policed.pipe(
+        Effect.onExit((exit) => Effect.annotateCurrentSpan({ attempts, outcome: outcomeOf(Exit.isFailure(exit)) })),
+        Effect.withSpan(spec.name, { attributes: { service, critical } })
+      )
+    )
     const endedAt = yield* Clock.currentTimeMillis
     const failed = Exit.isFailure(exit)
     const error = failed ? Option.getOrUndefined(Exit.findErrorOption(exit)) : undefined
@@ -113,7 +141,7 @@ export const runStep = <A, E>(
       start_ms: startedAt - context.startedAt,
       duration_ms: endedAt - startedAt,
       attempts,
-      outcome: failed ? (critical ? "failed" : "degraded") : "ok",
+      outcome: outcomeOf(failed),
       critical,
       ...(failed ? { error: describe(error) } : {})
     })

@@ -2,6 +2,7 @@ import { Context, Effect, Layer } from "effect"
 import type { ApiError } from "../domain/Errors.ts"
 import type { CartScope } from "../flows/CartFlows.ts"
 import type { RequestContext } from "../runtime/RequestContext.ts"
+import { tracedFlow } from "../observability/Telemetry.ts"
 import { CartService } from "../services/Cart.ts"
 import { InventoryService } from "../services/Inventory.ts"
 import { MarketingService } from "../services/Marketing.ts"
@@ -38,6 +39,6 @@ export const SuggestionsFlowLive = Layer.effect(
       recommendations: yield* RecommendationsService
     })
     const weights = yield* SuggestionWeightsConfig
-    return SuggestionsFlow.of({ suggestions: getSuggestions(steps, weights) })
+    return SuggestionsFlow.of({ suggestions: tracedFlow("suggestions", getSuggestions(steps, weights)) })
   })
 )

@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
+import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import { RequestIdHeader } from "./Headers.ts"
 
 export const Health = Schema.Struct({ status: Schema.Literal("ok") })
@@ -13,6 +13,14 @@ export const NotReady = Schema.Struct({ status: Schema.Literal("unavailable"), r
   httpApiStatus: 503
 })
 
+/** The Prometheus text exposition format, version 0.0.4. */
+export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+export const MetricsText = Schema.String.pipe(HttpApiSchema.asText({ contentType: PROMETHEUS_CONTENT_TYPE })).annotate({
+  description:
+    "Prometheus text: orchestra_http_requests_total and orchestra_http_request_duration_seconds (method, route, status), orchestra_downstream_calls_total and orchestra_downstream_call_duration_seconds (service, outcome), orchestra_circuit_state (service, state) and orchestra_circuit_consecutive_failures (service), orchestra_cache_lookups_total (result) and orchestra_cache_hit_ratio, orchestra_checkouts_total (phase, outcome)"
+})
+
 export const OpsGroup = HttpApiGroup.make("ops")
   .add(
     HttpApiEndpoint.get("health", "/health", { headers: RequestIdHeader, success: Health }).annotate(
@@ -22,6 +30,10 @@ export const OpsGroup = HttpApiGroup.make("ops")
     HttpApiEndpoint.get("ready", "/ready", { headers: RequestIdHeader, success: Ready, error: NotReady }).annotate(
       OpenApi.Summary,
       "Readiness: the stores answer"
+    ),
+    HttpApiEndpoint.get("metrics", "/metrics", { headers: RequestIdHeader, success: MetricsText }).annotate(
+      OpenApi.Summary,
+      "Metrics in Prometheus text format"
     )
   )
-  .annotate(OpenApi.Description, "Probes for the orchestrator's own health.")
+  .annotate(OpenApi.Description, "Probes and metrics for the orchestrator's own health.")

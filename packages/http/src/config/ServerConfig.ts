@@ -1,5 +1,6 @@
 import { urlEnvOf } from "@orchestra/core/services/Downstream"
 import { downstreamServices } from "@orchestra/core/services/index"
+import { type RedisTarget, redisTargetFromConfig } from "@orchestra/core/stores/RedisConnection"
 import { type FaultRule, parseFaultSpec } from "@orchestra/testkit/faults/Fault"
 import { Config, Context, Effect, Layer, Option, Redacted, Result, Schema } from "effect"
 
@@ -13,8 +14,13 @@ export interface ServerConfigShape {
   /** `ORCHESTRA_DEBUG_TRACE=true` lets a request ask for its step trace with `x-debug-trace: 1`. */
   readonly debugTrace: boolean
   readonly requestDeadlineMs: number
-  /** Redis backs the cache, locks and idempotency keys; without it they live in this process only. */
+  /** `REDIS_URL` as set. */
   readonly redisUrl: Option.Option<string>
+  /**
+   * Redis backs the cache, locks, idempotency keys and checkout state: `REDIS_CLUSTER_NODES` (a
+   * cluster) or `REDIS_URL`. Without either they live in this process only.
+   */
+  readonly redis: Option.Option<RedisTarget>
   /** `ORCHESTRA_SANDBOX_FAULTS`: faults the sandbox simulators start with. */
   readonly sandboxFaults: ReadonlyArray<FaultRule>
 }
@@ -40,6 +46,9 @@ const load = Effect.gen(function* () {
   const debugTrace = yield* Config.Boolean("ORCHESTRA_DEBUG_TRACE").pipe(Config.withDefault(false))
   const requestDeadlineMs = yield* Config.Int("ORCHESTRA_REQUEST_DEADLINE_MS").pipe(Config.withDefault(5_000))
   const redisUrl = yield* optionalSetting("REDIS_URL")
+  const redis = yield* redisTargetFromConfig.pipe(
+    Effect.catchTag("RedisConfigError", (error) => Effect.fail(new ServerConfigError({ message: error.message })))
+  )
   const faultSpec = yield* optionalSetting("ORCHESTRA_SANDBOX_FAULTS")
   const serviceUrls = yield* Effect.forEach(downstreamServices, (service) =>
     Effect.map(optionalSetting(urlEnvOf(service)), (url) => ({ variable: urlEnvOf(service), url }))
@@ -71,6 +80,7 @@ const load = Effect.gen(function* () {
     debugTrace,
     requestDeadlineMs,
     redisUrl,
+    redis,
     sandboxFaults: parsedFaults.success
   } satisfies ServerConfigShape
 })

@@ -1,8 +1,17 @@
+import { recordHttpRequest } from "@orchestra/core/observability/Telemetry"
 import { RequestContext } from "@orchestra/core/runtime/RequestContext"
-import { ByteSize, Cause, Clock, Effect } from "effect"
-import { HttpIncomingMessage, HttpRouter, HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { ByteSize, Cause, Clock, Effect, Option, type Tracer } from "effect"
+import {
+  HttpIncomingMessage,
+  HttpRouter,
+  HttpServerError,
+  HttpServerRequest,
+  HttpServerResponse,
+  HttpTraceContext
+} from "effect/http"
 import { ServerConfig } from "../config/ServerConfig.ts"
 import { type ErrorFacts, errorBodyFor } from "../errors/ErrorAnswer.ts"
+import { routeOf } from "../ops/routes.ts"
 import { addTrace, wantsTrace } from "./DebugTrace.ts"
 import { IDEMPOTENCY_KEY_HEADER, MAX_IDEMPOTENCY_KEY_LENGTH } from "./Idempotency.ts"
 import { REQUEST_ID_HEADER, requestIdFrom } from "./RequestId.ts"
@@ -63,9 +72,11 @@ const usableIdempotencyKey = (key: string | undefined) =>
 /**
  * Wraps every request, routed or not: takes or makes the request id, opens the `RequestContext`
  * (deadline, idempotency key, trace), caps the body at 64 KiB, answers whatever escaped the API
- * with the error shape, adds the debug trace when asked, echoes `x-request-id`, and writes one
- * access log line. Every log line of the request carries its id. A global router middleware, as
- * only those see (and may change) the response before it is written.
+ * with the error shape, adds the debug trace when asked, echoes `x-request-id`, writes one
+ * access log line and counts the request in the metrics (by route template, method and status).
+ * Every log line of the request carries its request id and the trace and span ids of the
+ * request's server span. A global router middleware, as only those see (and may change) the
+ * response before it is written.
  */
 export const RequestScope = HttpRouter.middleware<{ provides: RequestContext }>()(
   Effect.gen(function* () {
@@ -80,23 +91,38 @@ export const RequestScope = HttpRouter.middleware<{ provides: RequestContext }>(
           deadlineMs: config.requestDeadlineMs,
           idempotencyKey: usableIdempotencyKey(request.headers[IDEMPOTENCY_KEY_HEADER])
         })
-        return yield* Effect.gen(function* () {
-          const answered = yield* app.pipe(
-            Effect.provideService(RequestContext, context),
-            Effect.provideService(HttpIncomingMessage.MaxBodySize, MAX_BODY_SIZE),
-            Effect.catchCause((cause) =>
-              Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause) : edgeAnswer(requestId, request, cause)
+        const path = pathOf(request)
+        const route = routeOf(request.method, path)
+        const handle = (span: Tracer.AnySpan) =>
+          Effect.gen(function* () {
+            const answered = yield* app.pipe(
+              Effect.provideService(RequestContext, context),
+              Effect.provideService(HttpIncomingMessage.MaxBodySize, MAX_BODY_SIZE),
+              Effect.catchCause((cause) =>
+                Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause) : edgeAnswer(requestId, request, cause)
+              )
             )
-          )
-          const shaped = withErrorShape(requestId, answered)
-          const traced = wantsTrace(config.debugTrace, request) ? addTrace(shaped, context.trace) : shaped
-          const response = HttpServerResponse.setHeader(traced, REQUEST_ID_HEADER, requestId)
-          const durationMs = (yield* Clock.currentTimeMillis) - startedAt
-          yield* Effect.logInfo("request").pipe(
-            Effect.annotateLogs({ method: request.method, path: pathOf(request), status: response.status, duration_ms: durationMs })
-          )
-          return response
-        }).pipe(Effect.annotateLogs({ request_id: requestId }))
+            const shaped = withErrorShape(requestId, answered)
+            const traced = wantsTrace(config.debugTrace, request) ? addTrace(shaped, context.trace) : shaped
+            const response = HttpServerResponse.setHeader(traced, REQUEST_ID_HEADER, requestId)
+            const durationMs = (yield* Clock.currentTimeMillis) - startedAt
+            yield* Effect.logInfo("request").pipe(
+              Effect.annotateLogs({ method: request.method, path, status: response.status, duration_ms: durationMs })
+            )
+            yield* recordHttpRequest({ method: request.method, route, status: response.status }, durationMs / 1000)
+            return response
+          }).pipe(Effect.annotateLogs({ request_id: requestId, trace_id: span.traceId, span_id: span.spanId }))
+        // The HTTP server's span for this request, which continues the caller's `traceparent`. Effect
+        // skips it while no exporter is configured; a local one then still gives the logs a trace
+        // id, and the downstream calls the caller's trace.
+        const serverSpan = yield* Effect.option(Effect.currentParentSpan)
+        if (Option.isSome(serverSpan)) return yield* handle(serverSpan.value)
+        const callerSpan = HttpTraceContext.fromHeaders(request.headers)
+        return yield* Effect.useSpan(
+          `${request.method} ${route}`,
+          { kind: "server", ...(Option.isSome(callerSpan) ? { parent: callerSpan.value } : {}) },
+          (span) => Effect.withParentSpan(handle(span), span)
+        )
       })
   }),
   { global: true }

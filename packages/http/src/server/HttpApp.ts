@@ -1,5 +1,5 @@
 import { Layer } from "effect"
-import { HttpRouter } from "effect/http"
+import { HttpMiddleware, HttpRouter } from "effect/http"
 import { HttpApiBuilder, HttpApiSwagger } from "effect/http-api"
 import { PublicApi } from "../api/PublicApi.ts"
 import { CartHandlers } from "../handlers/CartHandlers.ts"
@@ -10,9 +10,9 @@ import { Idempotency, RequiredIdempotency } from "../middleware/Idempotency.ts"
 import { Identity } from "../middleware/Identity.ts"
 import { InvalidRequest } from "../middleware/InvalidRequest.ts"
 import { RequestScope } from "../middleware/RequestScope.ts"
+import { DOCS_PATH, OPENAPI_PATH, routeOf } from "../ops/routes.ts"
 
-export const OPENAPI_PATH = "/openapi.json"
-export const DOCS_PATH = "/docs"
+export { DOCS_PATH, OPENAPI_PATH } from "../ops/routes.ts"
 
 const ApiRoutes = HttpApiBuilder.layer(PublicApi, { openapiPath: OPENAPI_PATH }).pipe(
   Layer.provide([CartHandlers, CheckoutHandlers, WebhookHandlers, OpsHandlers]),
@@ -28,4 +28,12 @@ export const HttpApp = HttpRouter.serve(
   Layer.mergeAll(ApiRoutes, HttpApiSwagger.layer(PublicApi, { path: DOCS_PATH })).pipe(Layer.provide(RequestScope)),
   // RequestScope writes the access log.
   { disableLogger: true }
+).pipe(
+  // Server spans are named `<METHOD> <route template>` (OpenTelemetry's convention), not just the method.
+  Layer.provide(
+    Layer.succeed(
+      HttpMiddleware.SpanNameGenerator,
+      (request) => `${request.method} ${routeOf(request.method, request.url.split("?")[0] ?? request.url)}`
+    )
+  )
 )

@@ -3,8 +3,11 @@ import { CheckoutFlowsLive } from "@orchestra/core/checkout/CheckoutFlows"
 import { CartFlowsLive } from "@orchestra/core/flows/CartFlowsLive"
 import { ResilienceLive } from "@orchestra/core/resilience/ResilienceConfig"
 import { SuggestionsFlowLive } from "@orchestra/core/suggestions/SuggestionsFlow"
+import type { Downstreams } from "@orchestra/core/services/index"
+import { describeTarget } from "@orchestra/core/stores/RedisConnection"
 import { Duration, Effect, Layer, Logger, Option } from "effect"
 import { ServerConfig, type ServerConfigShape } from "../config/ServerConfig.ts"
+import { TracingLive } from "../ops/Tracing.ts"
 import { LiveDownstreamsLayer, sandboxDownstreams } from "./Downstreams.ts"
 import { drainingServer } from "./drainingServer.ts"
 import { HttpApp } from "./HttpApp.ts"
@@ -18,7 +21,7 @@ export const JsonLogger = Logger.layer([Logger.consoleJson])
 const announce = (config: ServerConfigShape) =>
   Effect.gen(function* () {
     yield* Effect.logInfo(
-      `Orchestra starting in ${config.mode} mode on port ${config.port}; stores: ${Option.isSome(config.redisUrl) ? "redis" : "memory (this process only)"}`
+      `Orchestra starting in ${config.mode} mode on port ${config.port}; stores: ${Option.match(config.redis, { onNone: () => "memory (this process only)", onSome: (target) => `redis (${describeTarget(target)})` })}`
     )
     if (Option.isNone(config.gatewaySecret)) {
       yield* Effect.logWarning("No ORCHESTRA_GATEWAY_SECRET: identity headers are trusted as sent")
@@ -28,26 +31,38 @@ const announce = (config: ServerConfigShape) =>
     }
   })
 
+export interface OrchestraOptions {
+  /**
+   * The downstream services instead of the ones the mode picks: tests pass simulators whose state
+   * they inspect afterwards.
+   */
+  readonly downstreams?: Layer.Layer<Downstreams> | undefined
+}
+
 /**
  * The whole orchestrator for one configuration on the given HTTP server: the flows over sandbox
  * or live downstreams, Redis or memory stores. Tests pass the in-process test server.
  */
-export const orchestraOn = <A, E, R>(config: ServerConfigShape, httpServer: Layer.Layer<A, E, R>) =>
+export const orchestraOn = <A, E, R>(config: ServerConfigShape, httpServer: Layer.Layer<A, E, R>, options: OrchestraOptions = {}) =>
   Layer.unwrap(
     Effect.as(
       announce(config),
       HttpApp.pipe(
         Layer.provide(
           Layer.mergeAll(CartFlowsLive, CheckoutFlowsLive, SuggestionsFlowLive).pipe(
-            Layer.provide(config.mode === "live" ? LiveDownstreamsLayer : sandboxDownstreams(config.sandboxFaults))
+            Layer.provide(
+              options.downstreams ?? (config.mode === "live" ? LiveDownstreamsLayer : sandboxDownstreams(config.sandboxFaults))
+            )
           )
         ),
         Layer.provideMerge(httpServer),
         // Provided after the server, so the stores close only once it has drained.
-        Layer.provide(Option.isSome(config.redisUrl) ? RedisStores : MemoryStores),
+        Layer.provide(Option.isSome(config.redis) ? RedisStores : MemoryStores),
         // Deadlines, retries, one circuit breaker and one bulkhead per downstream service (DESIGN §7).
         Layer.provide(ResilienceLive),
-        Layer.provide(Layer.succeed(ServerConfig, config))
+        Layer.provide(Layer.succeed(ServerConfig, config)),
+        // Outermost, so every span of the server goes to OTLP when it is configured, and is flushed last.
+        Layer.provide(TracingLive)
       )
     )
   )

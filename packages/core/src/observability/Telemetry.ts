@@ -1,0 +1,86 @@
+import { Effect, Exit, Metric, Option } from "effect"
+
+/**
+ * The orchestrator's metrics (Effect `Metric`s, served in Prometheus text at `GET /metrics`).
+ * Durations are in seconds, as Prometheus expects; label values are bounded sets (routes, services,
+ * outcomes, codes), never ids.
+ */
+
+/** 1 ms … ~8 s, doubling: an in-memory call at the low end, a request at its 5 s deadline at the high end. */
+const secondsBoundaries = Metric.exponentialBoundaries({ start: 0.001, factor: 2, count: 14 })
+
+export const httpRequests = Metric.counter("orchestra_http_requests_total", {
+  description: "HTTP requests answered, by method, route and status",
+  incremental: true
+})
+
+export const httpRequestDuration = Metric.histogram("orchestra_http_request_duration_seconds", {
+  description: "HTTP request latency in seconds, by method, route and status",
+  boundaries: secondsBoundaries
+})
+
+export const downstreamCalls = Metric.counter("orchestra_downstream_calls_total", {
+  description: "Downstream call attempts, by service and outcome (ok, refused, error, timeout, rejected, interrupted)",
+  incremental: true
+})
+
+export const downstreamCallDuration = Metric.histogram("orchestra_downstream_call_duration_seconds", {
+  description: "Downstream call attempt latency in seconds, by service and outcome",
+  boundaries: secondsBoundaries
+})
+
+export const cacheLookups = Metric.counter("orchestra_cache_lookups_total", {
+  description: "Computed-cart cache lookups (GET /cart?compute=false), by result (hit, miss)",
+  incremental: true
+})
+
+export const checkouts = Metric.counter("orchestra_checkouts_total", {
+  description: "Checkout outcomes: phase place_order (order status or error code) and webhook (saga outcome or error code)",
+  incremental: true
+})
+
+export type DownstreamOutcome = "ok" | "refused" | "error" | "timeout" | "rejected" | "interrupted"
+
+/** One attempt at a downstream call (or one refused by its breaker or bulkhead, with no duration). */
+export const recordDownstreamCall = (service: string, outcome: DownstreamOutcome, seconds?: number) =>
+  Effect.gen(function* () {
+    const attributes = { service, outcome }
+    yield* Metric.update(Metric.withAttributes(downstreamCalls, attributes), 1)
+    if (seconds !== undefined) yield* Metric.update(Metric.withAttributes(downstreamCallDuration, attributes), seconds)
+  })
+
+export const recordCacheLookup = (result: "hit" | "miss") => Metric.update(Metric.withAttributes(cacheLookups, { result }), 1)
+
+export const recordCheckout = (phase: "place_order" | "webhook", outcome: string) =>
+  Metric.update(Metric.withAttributes(checkouts, { phase, outcome }), 1)
+
+export const recordHttpRequest = (attributes: { readonly method: string; readonly route: string; readonly status: number }, seconds: number) =>
+  Effect.gen(function* () {
+    const labels = { method: attributes.method, route: attributes.route, status: String(attributes.status) }
+    yield* Metric.update(Metric.withAttributes(httpRequests, labels), 1)
+    yield* Metric.update(Metric.withAttributes(httpRequestDuration, labels), seconds)
+  })
+
+/** The public error code of a failure (the tag of an ApiError), or `INTERNAL` for anything else. */
+export const codeOf = (error: unknown): string =>
+  typeof error === "object" && error !== null && "_tag" in error && typeof error._tag === "string" ? error._tag : "INTERNAL"
+
+/** How an effect ended, as a label: `ok`, the error code, or `interrupted`. */
+export const outcomeOf = (exit: Exit.Exit<unknown, unknown>): string => {
+  if (Exit.isSuccess(exit)) return "ok"
+  const error = Exit.findErrorOption(exit)
+  if (Option.isSome(error)) return codeOf(error.value)
+  return Exit.hasInterrupts(exit) ? "interrupted" : "INTERNAL"
+}
+
+/**
+ * A flow in its own tracing span, `flow.<name>`: the parent of its steps' spans, so a trace shows
+ * which flow made which downstream calls. The span carries the flow's outcome.
+ */
+export const tracedFlow =
+  <I, A, E, R>(name: string, flow: (input: I) => Effect.Effect<A, E, R>) =>
+  (input: I): Effect.Effect<A, E, R> =>
+    flow(input).pipe(
+      Effect.onExit((exit) => Effect.annotateCurrentSpan("orchestra.outcome", outcomeOf(exit))),
+      Effect.withSpan(`flow.${name}`, { attributes: { "orchestra.flow": name } })
+    )

@@ -1,0 +1,277 @@
+import { describe, expect, layer } from "@effect/vitest"
+import { Fault } from "@orchestra/testkit/faults/Fault"
+import { FaultInjector } from "@orchestra/testkit/faults/FaultInjector"
+import { Sandbox } from "@orchestra/testkit/sandbox/Sandbox"
+import { sandboxAddress, sharedSandbox } from "@orchestra/testkit/sandbox/sharedSandbox"
+import { Context, Effect, Layer, Schema, type Scope } from "effect"
+import { FetchHttpClient } from "effect/http"
+import { signGatewayRequest } from "../src/middleware/GatewaySignature.ts"
+import { signWebhook } from "../src/middleware/WebhookSignature.ts"
+import { silentLogs } from "./support/logs.ts"
+import { orchestraProcess, redisCluster, redisProcess, skipRedisProcesses } from "./support/processes.ts"
+import { type Answer, send } from "./support/server.ts"
+
+const GATEWAY_SECRET = "scale-out-gateway-secret"
+const WEBHOOK_SECRET = "scale-out-webhook-secret"
+
+/** Two orchestrator processes (live mode) over one sandbox and one Redis (or cluster). */
+class Fleet extends Context.Service<Fleet, { readonly bases: readonly [string, string] }>()("orchestra/test/Fleet") {}
+
+/**
+ * The shared downstream world in this process (the test reads its state), then two
+ * `node main.ts` processes pointed at it and at the given Redis. Everything stops with the suite.
+ */
+const fleet = (redisEnv: Effect.Effect<Record<string, string>, never, Scope.Scope>) =>
+  Layer.effect(
+    Fleet,
+    Effect.gen(function* () {
+      const redis = yield* redisEnv
+      const { serviceUrls } = yield* sandboxAddress
+      const env = {
+        ...redis,
+        ...serviceUrls,
+        ORCHESTRA_GATEWAY_SECRET: GATEWAY_SECRET,
+        ORCHESTRA_WEBHOOK_SECRET_PHONEPE: WEBHOOK_SECRET,
+        ORCHESTRA_WEBHOOK_SECRET_RAZORPAY: WEBHOOK_SECRET
+      }
+      const [a, b] = yield* Effect.all([orchestraProcess(env), orchestraProcess(env)], { concurrency: 2 })
+      return { bases: [a.baseUrl, b.baseUrl] as const }
+    })
+  ).pipe(
+    Layer.provideMerge(sharedSandbox({ port: 0 })),
+    Layer.provideMerge(FetchHttpClient.layer),
+    // The sandbox server's own log lines are not what these tests are about.
+    Layer.provide(silentLogs)
+  )
+
+interface Shopper {
+  readonly "x-domain-id": string
+  readonly "x-customer-id": string
+}
+const shopper = (): Shopper => ({ "x-domain-id": "dom_demo", "x-customer-id": `cust_scale_${crypto.randomUUID()}` })
+
+/** A request as the gateway forwards it: identity headers plus the gateway's signature over them. */
+const call = (
+  base: string,
+  method: "GET" | "POST" | "PUT" | "DELETE",
+  path: string,
+  who: Shopper,
+  options: { readonly body?: unknown; readonly headers?: Record<string, string> } = {}
+) =>
+  send(method, `${base}${path}`, {
+    headers: {
+      ...who,
+      ...signGatewayRequest(GATEWAY_SECRET, {
+        timestamp: Math.floor(Date.now() / 1000),
+        method,
+        path: path.split("?")[0]!,
+        domainId: who["x-domain-id"],
+        customerId: who["x-customer-id"]
+      }),
+      ...options.headers
+    },
+    ...(options.body === undefined ? {} : { body: options.body })
+  })
+
+/** A mutation retried (bounded) while another process holds the cart: CART_BUSY is "try again". */
+const mutate = (base: string, method: "POST" | "PUT" | "DELETE", path: string, who: Shopper, body?: unknown) =>
+  Effect.gen(function* () {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const answer = yield* call(base, method, path, who, body === undefined ? {} : { body })
+      if (answer.status !== 409) return answer
+      yield* Effect.sleep(20 + Math.floor(Math.random() * 50))
+    }
+    return yield* Effect.die(new Error(`${method} ${path} stayed busy`))
+  })
+
+const CartAnswer = Schema.Struct({
+  cart: Schema.Struct({
+    version: Schema.Int,
+    items: Schema.Array(Schema.Struct({ product_id: Schema.String, quantity: Schema.Int })),
+    totals: Schema.Struct({ net_payable: Schema.Number })
+  })
+})
+const cartOf = (answer: Answer) => Schema.decodeUnknownSync(CartAnswer)(answer.json).cart
+const quantityOf = (answer: Answer, productId: string) =>
+  cartOf(answer).items.filter((line) => line.product_id === productId).reduce((sum, line) => sum + line.quantity, 0)
+
+const Placed = Schema.Struct({
+  order: Schema.Struct({ id: Schema.String }),
+  payment: Schema.Array(Schema.Struct({ amount: Schema.Number, gateway_order_id: Schema.optional(Schema.String) }))
+})
+
+const ItemsAnswer = Schema.Struct({
+  results: Schema.Array(Schema.Struct({ status: Schema.String, code: Schema.optionalKey(Schema.String) }))
+})
+const WebhookAnswer = Schema.Struct({ duplicate: Schema.Boolean, outcome: Schema.optionalKey(Schema.String) })
+
+const add = (productId: string, quantity = 1) => ({ operations: [{ op: "ADD", product_id: productId, quantity }] })
+
+/** A cart of `quantity` screen protectors picked up at the hub, on process `base`. Returns its net payable. */
+const readyCart = (base: string, who: Shopper, quantity: number) =>
+  Effect.gen(function* () {
+    expect((yield* mutate(base, "POST", "/cart/items", who, add("prod_screen", quantity))).status).toBe(200)
+    const updated = yield* mutate(base, "PUT", "/cart", who, { pickup_point: { pickup_point_id: "pickup_1" } })
+    expect(updated.status).toBe(200)
+    return cartOf(updated).totals.net_payable
+  })
+
+const scaleOutSuite = (name: string, redisEnv: Effect.Effect<Record<string, string>, never, Scope.Scope>) =>
+  layer(fleet(redisEnv), { excludeTestServices: true, timeout: "90 seconds" })(name, (it) => {
+    it.effect("concurrent mutations of one cart spread over both processes lose nothing", () =>
+      Effect.gen(function* () {
+        const { bases } = yield* Fleet
+        const who = shopper()
+        const answers = yield* Effect.forEach(
+          Array.from({ length: 16 }, (_, i) => bases[i % 2]!),
+          (base) => mutate(base, "POST", "/cart/items", who, add("prod_screen")),
+          { concurrency: "unbounded" }
+        )
+        expect(answers.map((answer) => answer.status)).toEqual(Array(16).fill(200))
+        for (const base of bases) {
+          expect(quantityOf(yield* call(base, "GET", "/cart", who), "prod_screen")).toBe(16)
+        }
+
+        // Each add is checked against the cart as it is: with the lock shared, two processes never
+        // both see 2 phones and both add a third (max_per_order is 3).
+        // Slow product lookups widen the window between reading the cart and applying the batch.
+        const injector = yield* FaultInjector
+        yield* injector.add({ target: "product.*", fault: Fault.Latency({ millis: 100 }), rate: 1 })
+        const phone = { operations: [{ op: "ADD", product_id: "prod_phone", variant_id: "var_128gb", quantity: 1 }] }
+        const phones = yield* Effect.forEach(
+          Array.from({ length: 6 }, (_, i) => bases[i % 2]!),
+          (base) => mutate(base, "POST", "/cart/items", who, phone),
+          { concurrency: "unbounded" }
+        ).pipe(Effect.ensuring(injector.clear))
+        const results = phones.map((answer) => Schema.decodeUnknownSync(ItemsAnswer)(answer.json).results[0]!)
+        expect(results.filter((result) => result.status === "SUCCESS")).toHaveLength(3)
+        expect(results.filter((result) => result.code === "QUANTITY_LIMIT")).toHaveLength(3)
+        expect(quantityOf(yield* call(bases[1], "GET", "/cart", who), "prod_phone")).toBe(3)
+      })
+    )
+
+    it.effect("an Idempotency-Key replayed on the other process returns the stored response, and acts once", () =>
+      Effect.gen(function* () {
+        const { bases } = yield* Fleet
+        const { simulators } = yield* Sandbox
+        const who = shopper()
+        const addKey = { "idempotency-key": crypto.randomUUID() }
+        const first = yield* call(bases[0], "POST", "/cart/items", who, { body: add("prod_case"), headers: addKey })
+        expect(first.status).toBe(200)
+        const replayed = yield* call(bases[1], "POST", "/cart/items", who, { body: add("prod_case"), headers: addKey })
+        expect(replayed.headers["idempotent-replayed"]).toBe("true")
+        expect(replayed.json).toEqual(first.json)
+        expect(quantityOf(yield* call(bases[1], "GET", "/cart", who), "prod_case")).toBe(1)
+
+        const net = yield* readyCart(bases[1], who, 1)
+        const order = {
+          body: { payment_instruction: [{ full_amount: true, currency: "INR", payment_mode: "MANUAL", gateway: "COD" }], total_order_amount: net },
+          headers: { "idempotency-key": crypto.randomUUID() }
+        }
+        const placed = yield* call(bases[1], "POST", "/cart/place-order", who, order)
+        expect(placed.status).toBe(200)
+        const again = yield* call(bases[0], "POST", "/cart/place-order", who, order)
+        expect(again.headers["idempotent-replayed"]).toBe("true")
+        expect(again.json).toEqual(placed.json)
+        const orderId = Schema.decodeUnknownSync(Placed)(placed.json).order.id
+        expect(simulators.order.orders().filter((entry) => entry.owner.customer_id === who["x-customer-id"]).map((e) => e.order.id)).toEqual([
+          orderId
+        ])
+      })
+    )
+
+    it.effect("the same webhook delivered to both processes (and redelivered under a new event id) runs phase 2 once", () =>
+      Effect.gen(function* () {
+        const { bases } = yield* Fleet
+        const { simulators } = yield* Sandbox
+        const injector = yield* FaultInjector
+        const who = shopper()
+        const net = yield* readyCart(bases[0], who, 3)
+        const placed = yield* call(bases[0], "POST", "/cart/place-order", who, {
+          body: { payment_instruction: [{ full_amount: true, currency: "INR", payment_mode: "GATEWAY", gateway: "PHONEPE" }], total_order_amount: net },
+          headers: { "idempotency-key": crypto.randomUUID() }
+        })
+        expect(placed.status).toBe(200)
+        const payment = Schema.decodeUnknownSync(Placed)(placed.json).payment[0]!
+        const stockBefore = simulators.inventory.stockOf("prod_screen")
+        const callsBefore = injector.calls().length
+
+        const deliver = (base: string, eventId: string) => {
+          const raw = JSON.stringify({ event_id: eventId, gateway_order_id: payment.gateway_order_id, status: "SUCCESS", amount: payment.amount, currency: "INR" })
+          return send("POST", `${base}/payments/webhooks/phonepe`, { headers: signWebhook(WEBHOOK_SECRET, Math.floor(Date.now() / 1000), raw), body: raw })
+        }
+        const [event, redelivery] = [crypto.randomUUID(), crypto.randomUUID()]
+        const answers = yield* Effect.all([deliver(bases[0], event), deliver(bases[1], event), deliver(bases[0], redelivery), deliver(bases[1], redelivery)], {
+          concurrency: "unbounded"
+        })
+        expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200])
+        const outcomes = answers.map((answer) => Schema.decodeUnknownSync(WebhookAnswer)(answer.json))
+        expect(outcomes.filter((outcome) => !outcome.duplicate)).toEqual([{ duplicate: false, outcome: "COMPLETED" }])
+
+        const phase2 = injector.calls().slice(callsBefore)
+        expect(phase2.filter((step) => step === "inventory.deduct")).toHaveLength(1)
+        expect(phase2.filter((step) => step === "cart.remove")).toHaveLength(1)
+        expect(stockBefore - simulators.inventory.stockOf("prod_screen")).toBe(3)
+      })
+    )
+
+    it.effect("the cache never serves a version older than the last mutation's, whichever process wrote it", () =>
+      Effect.gen(function* () {
+        const { bases } = yield* Fleet
+        const who = shopper()
+        // In turn: a mutation on one process, then cached and full reads on both.
+        for (let round = 0; round < 6; round++) {
+          const mutated = yield* mutate(bases[round % 2]!, "POST", "/cart/items", who, add("prod_case"))
+          const version = cartOf(mutated).version
+          for (const base of bases) {
+            const cached = yield* call(base, "GET", "/cart?compute=false", who)
+            expect(cartOf(cached).version).toBeGreaterThanOrEqual(version)
+            expect(quantityOf(cached, "prod_case")).toBe(round + 1)
+          }
+          expect(cartOf(yield* call(bases[(round + 1) % 2]!, "GET", "/cart", who)).version).toBeGreaterThanOrEqual(version)
+        }
+
+        // Concurrently: writers on both processes; readers (full reads also write the cache) on both.
+        let acknowledged = 0
+        const writers = Effect.forEach(
+          Array.from({ length: 12 }, (_, i) => bases[i % 2]!),
+          (base) =>
+            Effect.map(mutate(base, "POST", "/cart/items", who, add("prod_case")), (answer) => {
+              acknowledged = Math.max(acknowledged, cartOf(answer).version)
+            }),
+          { concurrency: 3, discard: true }
+        )
+        const stale: Array<string> = []
+        const readers = Effect.forEach(
+          Array.from({ length: 30 }, (_, i) => i),
+          (i) =>
+            Effect.gen(function* () {
+              const floor = acknowledged
+              const path = i % 3 === 0 ? "/cart" : "/cart?compute=false"
+              const read = yield* call(bases[i % 2]!, "GET", path, who)
+              const version = cartOf(read).version
+              if (version < floor) stale.push(`${path} on ${i % 2}: version ${version} after ${floor} was acknowledged`)
+            }),
+          { concurrency: 2, discard: true }
+        )
+        yield* Effect.all([writers, readers], { concurrency: "unbounded" })
+        expect(stale).toEqual([])
+        for (const base of bases) {
+          const cached = yield* call(base, "GET", "/cart?compute=false", who)
+          expect(cartOf(cached).version).toBeGreaterThanOrEqual(acknowledged)
+          expect(quantityOf(cached, "prod_case")).toBe(18)
+        }
+      })
+    )
+  })
+
+describe.skipIf(skipRedisProcesses)("two orchestrator processes", () => {
+  scaleOutSuite(
+    "over one Redis",
+    Effect.map(redisProcess, (redis) => ({ REDIS_URL: redis.url }))
+  )
+  scaleOutSuite(
+    "over a Redis Cluster",
+    Effect.map(redisCluster, (cluster) => ({ REDIS_CLUSTER_NODES: cluster.nodesEnv }))
+  )
+})
