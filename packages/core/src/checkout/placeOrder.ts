@@ -161,7 +161,7 @@ export const placeOrder =
               )
           )
         ) // 5
-        yield* steps.setPaymentStatus(master.id, "PENDING") // 6
+        const pending = yield* steps.setPaymentStatus(master.id, "PENDING") // 6
         const created = yield* deps.sagas.create({
           orderId: master.id,
           state: "STARTED",
@@ -199,11 +199,12 @@ export const placeOrder =
           const phaseTwo = yield* completeOrder(deps, steps, progress)
           // Paid and deducted, its confirmation still being recorded in the background: the order
           // stands (PENDING until confirmed), and a retry must not look for the cart it emptied.
-          if (phaseTwo._tag === "Confirming") return response({ ...master, payment_status: "SUCCESS" }, progress.payments)
+          if (phaseTwo._tag === "Confirming") return response({ ...pending, payment_status: "SUCCESS" }, progress.payments)
           yield* deps.sagas.transition(master.id, "COMPLETED")
           return response(phaseTwo.order, progress.payments)
         }
-        return response({ ...master, sub_orders: master.sub_orders }, progress.payments)
+        // The order as it stands now, with its sub-orders.
+        return response(pending, progress.payments)
       }).pipe(
         // Errors before payments roll back here; payment failures compensated themselves above.
         Effect.catchIf(

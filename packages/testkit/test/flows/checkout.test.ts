@@ -90,6 +90,11 @@ layer(SandboxFlowsInMemory, { excludeTestServices: true })("checkout", (it) => {
         })
       )
       assert.strictEqual(result.order.order_status, "PENDING")
+      assert.strictEqual(
+        result.order.sub_orders.reduce((sum, s) => sum + s.total, 0),
+        result.order.total,
+        "a gateway order's answer carries its sub-orders"
+      )
       const gateway = result.payment.find((p) => p.payment_mode === "GATEWAY")!
       assert.strictEqual(gateway.status, "PENDING")
       assert.isString(gateway.redirect_url)
