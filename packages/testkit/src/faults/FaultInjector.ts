@@ -43,6 +43,8 @@ export class FaultInjector extends Context.Service<
         decide: (service, endpoint) =>
           Effect.sync(() => {
             calls.push(`${service}.${endpoint}`)
+            // A long-running sandbox (`pnpm start`) must not grow without bound: keep the recent half.
+            if (calls.length > MAX_CALLS_KEPT) calls.splice(0, calls.length - MAX_CALLS_KEPT / 2)
             const chosen: Array<Fault> = []
             for (const rule of rules) {
               if (!matches(rule.target, service, endpoint)) continue
@@ -59,6 +61,8 @@ export class FaultInjector extends Context.Service<
 
   static readonly layer = FaultInjector.make()
 }
+
+const MAX_CALLS_KEPT = 200_000
 
 const mulberry32 = (seed: number) => {
   let state = seed >>> 0

@@ -1,0 +1,85 @@
+import { Schema } from "effect"
+
+/** A figure that may be missing (no successful request to measure): JSON has no NaN, so null. */
+const Figure = Schema.NullOr(Schema.Finite)
+
+export const SideResult = Schema.Struct({
+  /** Successful (2xx) responses per second over the measured run. */
+  rps: Figure,
+  /** CPU time (user + system) the server process spent per answered request: robust to other load on the machine. */
+  cpu_ms_per_request: Figure,
+  p50_ms: Figure,
+  p99_ms: Figure,
+  mean_ms: Figure,
+  ok: Schema.Int,
+  non2xx: Schema.Int,
+  errors: Schema.Int,
+  /** Latency mode only: p50/p99 minus the flow's critical path. */
+  above_critical_p50_ms: Schema.optionalKey(Figure),
+  above_critical_p99_ms: Schema.optionalKey(Figure),
+  /** The server process's peak RSS during this scenario's runs. */
+  rss_peak_mb: Figure
+})
+export type SideResult = typeof SideResult.Type
+
+export const ScenarioResult = Schema.Struct({
+  name: Schema.String,
+  mode: Schema.Literals(["in-process", "http"]),
+  flow: Schema.Literals(["cached-get", "full-get", "items-full", "place-order"]),
+  lines: Schema.Int,
+  connections: Schema.Int,
+  store: Schema.Literals(["memory", "redis"]),
+  downstream_latency_ms: Schema.Finite,
+  /** Downstream calls on the longest chain × the injected latency; 0 without latency. */
+  critical_path_ms: Schema.Finite,
+  ours: SideResult,
+  baseline: SideResult,
+  /** ours.rps / baseline.rps: 1 means no framework cost in throughput. */
+  ratio_rps: Figure,
+  /**
+   * baseline.cpu_ms_per_request / ours.cpu_ms_per_request: the throughput ratio a CPU-bound server
+   * would reach, measured from the server processes' own CPU time (HTTP mode: the sandbox's excluded).
+   */
+  ratio_cpu: Figure,
+  /** ours minus baseline, in ms. */
+  overhead_p50_ms: Figure,
+  overhead_p99_ms: Figure,
+  /** Whether one probe request answered the same body on both sides (ids and timestamps masked). */
+  parity: Schema.Boolean,
+  parity_note: Schema.optionalKey(Schema.String)
+})
+export type ScenarioResult = typeof ScenarioResult.Type
+
+const Rss = Schema.Struct({ start: Figure, peak: Figure })
+
+export const BenchResults = Schema.Struct({
+  machine: Schema.Struct({
+    cpus: Schema.Int,
+    cpu_model: Schema.String,
+    memory_gb: Schema.Finite,
+    os: Schema.String,
+    load_avg_at_start: Schema.Array(Schema.Finite)
+  }),
+  node: Schema.String,
+  commit: Schema.String,
+  /** Files changed in the work tree but not committed when the run started. */
+  uncommitted_files: Schema.Int,
+  started_at: Schema.String,
+  finished_at: Schema.String,
+  quick: Schema.Boolean,
+  duration_s: Schema.Finite,
+  warmup_s: Schema.Finite,
+  scenarios: Schema.Array(ScenarioResult),
+  /**
+   * Ours' server process: `start` after startup before any request, `peak` the most seen under
+   * load, both in the HTTP-downstream mode with memory stores (the orchestrator alone, as deployed;
+   * in-process mode adds the simulators' state to the process).
+   */
+  rss_mb: Rss,
+  rss_by_group: Schema.Array(Schema.Struct({ group: Schema.String, ours: Rss, baseline: Rss })),
+  /** Scenarios not run, and why (e.g. no Redis answering). */
+  skipped: Schema.Array(Schema.String)
+})
+export type BenchResults = typeof BenchResults.Type
+
+export const decodeResults = Schema.decodeUnknownSync(BenchResults, { onExcessProperty: "error" })

@@ -1,0 +1,46 @@
+import { execFile } from "node:child_process"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join, resolve } from "node:path"
+import { promisify } from "node:util"
+import { describe, expect, it } from "@effect/vitest"
+import { decodeResults } from "../src/results.ts"
+
+const run = promisify(execFile)
+const main = resolve(import.meta.dirname, "../src/main.ts")
+
+/**
+ * CI runs the quick bench as a test of the harness, not of the numbers: it must start every
+ * process, load each flow, see the same answers on both sides, and write results.json in the
+ * documented shape. No figure is asserted: the machine is shared and noisy.
+ */
+describe("pnpm bench --quick", () => {
+  it("writes results.json in the documented shape", { timeout: 90_000 }, async () => {
+    const out = mkdtempSync(join(tmpdir(), "orchestra-bench-"))
+    try {
+      // process.execPath: the Node running vitest, the workspace's Node 24 under `pnpm test`.
+      await run(process.execPath, [main, "--quick", "--duration", "1", "--warmup", "0", "--out", out], {
+        timeout: 80_000,
+        maxBuffer: 8 * 1024 * 1024
+      })
+      const results = decodeResults(JSON.parse(readFileSync(join(out, "results.json"), "utf8")))
+      expect(results.quick).toBe(true)
+      expect(results.scenarios.map((s) => `${s.mode} ${s.flow}`)).toEqual([
+        "in-process cached-get",
+        "in-process full-get",
+        "in-process items-full",
+        "in-process place-order",
+        "http full-get"
+      ])
+      for (const scenario of results.scenarios) {
+        expect(scenario.parity, `${scenario.name}: ${scenario.parity_note ?? ""}`).toBe(true)
+        expect(scenario.ours.ok, scenario.name).toBeGreaterThan(0)
+        expect(scenario.baseline.ok, scenario.name).toBeGreaterThan(0)
+        expect(scenario.ours.non2xx + scenario.baseline.non2xx, scenario.name).toBe(0)
+      }
+      expect(readFileSync(join(out, "RESULTS.md"), "utf8")).toContain("# Benchmark results")
+    } finally {
+      rmSync(out, { recursive: true, force: true })
+    }
+  })
+})
