@@ -1,41 +1,15 @@
 import { assert, layer } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import * as Ids from "@orchestra/core/domain/Ids"
-import { CartGroup, CartService } from "@orchestra/core/services/Cart"
-import { CustomerGroup } from "@orchestra/core/services/Customer"
-import { EventGroup } from "@orchestra/core/services/Event"
-import { InventoryGroup } from "@orchestra/core/services/Inventory"
-import { LoyaltyGroup } from "@orchestra/core/services/Loyalty"
-import { MarketingGroup } from "@orchestra/core/services/Marketing"
-import { NotificationGroup } from "@orchestra/core/services/Notification"
-import { OrderGroup } from "@orchestra/core/services/Order"
-import { PaymentGroup } from "@orchestra/core/services/Payment"
-import { ProductGroup } from "@orchestra/core/services/Product"
-import { RecommendationsGroup } from "@orchestra/core/services/Recommendations"
-import { SellerAdminGroup } from "@orchestra/core/services/SellerAdmin"
-import { ShippingGroup } from "@orchestra/core/services/Shipping"
+import { CartService } from "@orchestra/core/services/Cart"
 import { contractChecks } from "../src/contract/contractChecks.ts"
 import { Fault } from "../src/faults/Fault.ts"
 import { FaultInjector } from "../src/faults/FaultInjector.ts"
+import { downstreamGroups } from "../src/replay/ContractRoutes.ts"
 import { Sandbox } from "../src/sandbox/Sandbox.ts"
 import { LiveDownstreamsOverSandbox } from "../src/sandbox/SandboxServer.ts"
 
-const groups = {
-  cart: CartGroup,
-  product: ProductGroup,
-  inventory: InventoryGroup,
-  marketing: MarketingGroup,
-  sellerAdmin: SellerAdminGroup,
-  shipping: ShippingGroup,
-  customer: CustomerGroup,
-  payment: PaymentGroup,
-  order: OrderGroup,
-  loyalty: LoyaltyGroup,
-  notification: NotificationGroup,
-  event: EventGroup,
-  recommendations: RecommendationsGroup
-}
-const everyEndpoint = Object.entries(groups).flatMap(([service, group]) =>
+const everyEndpoint = Object.entries(downstreamGroups).flatMap(([service, group]) =>
   Object.keys(group.endpoints).map((endpoint) => `${service}.${endpoint}`)
 )
 
