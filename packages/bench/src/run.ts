@@ -1,4 +1,5 @@
 import { join } from "node:path"
+import { sandboxServiceUrls } from "@orchestra/testkit/sandbox/SandboxServer"
 import { Redis } from "ioredis"
 import { figuresOf, type LoadFigures, type LoadRun, type LoadSpec, runLoad } from "./load.ts"
 import { freePort, sampleRss, type Server, startServer } from "./procs.ts"
@@ -38,22 +39,6 @@ export interface GroupOutcome {
   readonly rss: { readonly ours: { start: number; peak: number }; readonly baseline: { start: number; peak: number } }
 }
 
-const downstreamServices = [
-  "cart",
-  "product",
-  "inventory",
-  "marketing",
-  "sellerAdmin",
-  "shipping",
-  "customer",
-  "payment",
-  "order",
-  "loyalty",
-  "notification",
-  "event",
-  "recommendations"
-]
-const urlEnvOf = (service: string) => `${service.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase()}_SERVICE_URL`
 
 /** Separate Redis databases for the two sides: in-process both number their carts cart_1, cart_2, … */
 export const redisUrlOf = (side: Side) => `redis://127.0.0.1:6379/${side === "ours" ? 13 : 14}`
@@ -221,7 +206,7 @@ export const runGroup = async (group: Group, options: RunOptions): Promise<Group
       servers.push(sandbox)
       const url = `http://127.0.0.1:${sandbox.port}`
       downstreamEnv = {
-        ...Object.fromEntries(downstreamServices.map((service) => [urlEnvOf(service), url])),
+        ...sandboxServiceUrls(url),
         ORCHESTRA_WEBHOOK_SECRET_PHONEPE: "bench-webhook-secret",
         ORCHESTRA_WEBHOOK_SECRET_RAZORPAY: "bench-webhook-secret"
       }
