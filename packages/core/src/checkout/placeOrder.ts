@@ -17,7 +17,7 @@ import { bareLine, priceLine } from "../domain/LinePrice.ts"
 import { type Currency, format, minor } from "../domain/Money.ts"
 import type { Payment } from "../domain/Payment.ts"
 import { type Owner, toOwnerRef } from "../domain/Owner.ts"
-import type { OrderId } from "../domain/Ids.ts"
+import { type OrderId, PaymentId } from "../domain/Ids.ts"
 import type { CartScope } from "../flows/CartFlows.ts"
 import { productIdsOf, unexpectedRefusals } from "../flows/cartContext.ts"
 import { requestedStock } from "../flows/checkOperations.ts"
@@ -264,7 +264,8 @@ const response = (order: PlaceOrderResponse["order"], payments: ReadonlyArray<Pa
   order,
   payment: payments.map(
     (p): Payment => ({
-      id: p.payment_id ?? (p.redemption_id as Payment["id"]),
+      // A loyalty payment is identified by its redemption.
+      id: p.payment_id ?? PaymentId.make(p.redemption_id ?? "unrecorded"),
       status: p.status,
       payment_mode: p.mode,
       gateway: p.gateway,
