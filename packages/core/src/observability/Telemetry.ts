@@ -9,6 +9,24 @@ import { Effect, Exit, Metric, Option } from "effect"
 /** 1 ms … ~8 s, doubling: an in-memory call at the low end, a request at its 5 s deadline at the high end. */
 const secondsBoundaries = Metric.exponentialBoundaries({ start: 0.001, factor: 2, count: 14 })
 
+/**
+ * One metric per label set, built on its first use: `Metric.withAttributes` builds a new series
+ * key on every call, which on the hot path (every downstream call, every request) cost more than
+ * the update itself. Label values are bounded sets, so the map stays small. Each metric is labelled
+ * from one call site, always with its keys in the same order, so the values alone identify a set.
+ */
+const labelled = <Input, State>(metric: Metric.Metric<Input, State>) => {
+  const series = new Map<string, Metric.Metric<Input, State>>()
+  return (labels: Readonly<Record<string, string>>): Metric.Metric<Input, State> => {
+    const key = Object.values(labels).join("\u0000")
+    const known = series.get(key)
+    if (known !== undefined) return known
+    const created = Metric.withAttributes(metric, labels)
+    series.set(key, created)
+    return created
+  }
+}
+
 export const httpRequests = Metric.counter("orchestra_http_requests_total", {
   description: "HTTP requests answered, by method, route and status",
   incremental: true
@@ -39,27 +57,36 @@ export const checkouts = Metric.counter("orchestra_checkouts_total", {
   incremental: true
 })
 
+const httpRequestsBy = labelled(httpRequests)
+const httpRequestDurationBy = labelled(httpRequestDuration)
+const downstreamCallsBy = labelled(downstreamCalls)
+const downstreamCallDurationBy = labelled(downstreamCallDuration)
+const cacheLookupsBy = labelled(cacheLookups)
+const checkoutsBy = labelled(checkouts)
+
 export type DownstreamOutcome = "ok" | "refused" | "error" | "timeout" | "rejected" | "interrupted"
 
 /** One attempt at a downstream call (or one refused by its breaker or bulkhead, with no duration). */
 export const recordDownstreamCall = (service: string, outcome: DownstreamOutcome, seconds?: number) =>
-  Effect.gen(function* () {
-    const attributes = { service, outcome }
-    yield* Metric.update(Metric.withAttributes(downstreamCalls, attributes), 1)
-    if (seconds !== undefined) yield* Metric.update(Metric.withAttributes(downstreamCallDuration, attributes), seconds)
-  })
+  seconds === undefined
+    ? Metric.update(downstreamCallsBy({ service, outcome }), 1)
+    : Effect.andThen(
+        Metric.update(downstreamCallsBy({ service, outcome }), 1),
+        Metric.update(downstreamCallDurationBy({ service, outcome }), seconds)
+      )
 
-export const recordCacheLookup = (result: "hit" | "miss") => Metric.update(Metric.withAttributes(cacheLookups, { result }), 1)
+export const recordCacheLookup = (result: "hit" | "miss") => Metric.update(cacheLookupsBy({ result }), 1)
 
 export const recordCheckout = (phase: "place_order" | "webhook", outcome: string) =>
-  Metric.update(Metric.withAttributes(checkouts, { phase, outcome }), 1)
+  Metric.update(checkoutsBy({ phase, outcome }), 1)
 
-export const recordHttpRequest = (attributes: { readonly method: string; readonly route: string; readonly status: number }, seconds: number) =>
-  Effect.gen(function* () {
-    const labels = { method: attributes.method, route: attributes.route, status: String(attributes.status) }
-    yield* Metric.update(Metric.withAttributes(httpRequests, labels), 1)
-    yield* Metric.update(Metric.withAttributes(httpRequestDuration, labels), seconds)
-  })
+export const recordHttpRequest = (
+  attributes: { readonly method: string; readonly route: string; readonly status: number },
+  seconds: number
+) => {
+  const labels = { method: attributes.method, route: attributes.route, status: String(attributes.status) }
+  return Effect.andThen(Metric.update(httpRequestsBy(labels), 1), Metric.update(httpRequestDurationBy(labels), seconds))
+}
 
 /** The public error code of a failure (the tag of an ApiError), or `INTERNAL` for anything else. */
 export const codeOf = (error: unknown): string =>

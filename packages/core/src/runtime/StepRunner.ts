@@ -7,7 +7,7 @@ import { isTransient } from "../resilience/transient.ts"
 import { DownstreamFailure, ResourceConflict, ResourceNotFound } from "../services/DownstreamErrors.ts"
 import { CurrentDeadline } from "./CurrentDeadline.ts"
 import { addWarning, RequestContext } from "./RequestContext.ts"
-import { StepPolicy } from "./StepPolicy.ts"
+import { StepPolicy, type StepPolicyShape } from "./StepPolicy.ts"
 
 export { CurrentDeadline } from "./CurrentDeadline.ts"
 
@@ -54,6 +54,24 @@ const describe = (error: unknown): string =>
     ? error.message
     : String(error)
 
+/** Reads and idempotent writes retry on transient failures only, with capped full jitter. */
+const retryTransient = <A, E, R>(attempt: Effect.Effect<A, E, R>, policy: StepPolicyShape): Effect.Effect<A, E, R> =>
+  // Most calls succeed at once, so the retry machinery is built only after a first failure, which
+  // is replayed into it: the schedule then waits exactly as if it had wrapped the call from the start.
+  Effect.catchIf(attempt, isTransient, (first) => {
+    let replayed = false
+    const again = Effect.suspend(() => {
+      if (replayed) return attempt
+      replayed = true
+      return Effect.fail(first)
+    })
+    return Effect.retry(again, {
+      schedule: fullJitter({ baseMs: policy.retryBaseMs, capMs: policy.retryCapMs }),
+      times: policy.retries,
+      while: isTransient
+    })
+  })
+
 /**
  * Runs one downstream call under its policy (DESIGN §7). Each attempt waits for a slot in the
  * service's bulkhead (never past the request's deadline), is refused at once while the service's
@@ -62,32 +80,38 @@ const describe = (error: unknown): string =>
  * and idempotent writes are retried on transient failures only, with capped full jitter. Every
  * step gets a tracing span and a trace record. Declared refusals (404/409) come back unchanged
  * for the flow to interpret; anything else is mapped to the public downstream errors.
+ *
+ * Every flow runs this once per downstream call, so it reads its services and the clock
+ * directly from the context instead of through a generator of effects: the bookkeeping around a
+ * call should cost a small fraction of the call.
  */
 export const runStep = <A, E>(
   spec: StepSpec,
   call: Effect.Effect<A, E | DownstreamFailure>
-): Effect.Effect<A, Exclude<E, DownstreamFailure> | StepFailure, RequestContext> =>
-  Effect.gen(function* () {
-    const context = yield* RequestContext
-    const policy = yield* StepPolicy
-    const resilience = yield* Resilience
-    const critical = yield* StepCritical
-    const service = serviceOf(spec.name)
+): Effect.Effect<A, Exclude<E, DownstreamFailure> | StepFailure, RequestContext> => {
+  const service = serviceOf(spec.name)
+  const retryable = spec.kind === "read" || spec.idempotent === true
+  return Effect.contextWith((services: Context.Context<RequestContext>) => {
+    const context = Context.get(services, RequestContext)
+    const policy = Context.get(services, StepPolicy)
+    const resilience = Context.get(services, Resilience)
+    const critical = Context.get(services, StepCritical)
+    const clock = Context.get(services, Clock.Clock)
     const budget = spec.kind === "read" ? policy.readTimeoutMs : policy.writeTimeoutMs
-    const startedAt = yield* Clock.currentTimeMillis
+    const startedAt = clock.currentTimeMillisUnsafe()
     let attempts = 0
 
     const noTimeLeft = () => new DeadlineExceeded({ service, message: `No time left for ${spec.name}` })
 
     // Measured once a slot is free, so that time spent waiting for one comes off the deadline,
     // not off the call's own budget.
-    const timed = Effect.gen(function* () {
-      const now = yield* Clock.currentTimeMillis
+    const timed = Effect.suspend(() => {
+      const now = clock.currentTimeMillisUnsafe()
       const left = context.deadlineAt - now
-      if (left <= 0) return yield* noTimeLeft()
+      if (left <= 0) return Effect.fail(noTimeLeft())
       const bounded = Math.min(budget, left)
-      const calledAt = yield* Clock.currentTimeNanos
-      return yield* Effect.timeoutOrElse(Effect.provideService(call, CurrentDeadline, now + bounded), {
+      const calledAt = clock.currentTimeNanosUnsafe()
+      return Effect.timeoutOrElse(Effect.provideService(call, CurrentDeadline, now + bounded), {
         duration: bounded,
         orElse: (): Effect.Effect<never, DeadlineExceeded | DownstreamFailure> =>
           bounded < budget
@@ -98,61 +122,51 @@ export const runStep = <A, E>(
       }).pipe(
         // Every attempt that reached the service counts, with its latency, for `/metrics`.
         Effect.onExit((exit) =>
-          Effect.flatMap(Clock.currentTimeNanos, (end) =>
-            recordDownstreamCall(service, attemptOutcome(exit), Number(end - calledAt) / 1e9)
-          )
+          recordDownstreamCall(service, attemptOutcome(exit), Number(clock.currentTimeNanosUnsafe() - calledAt) / 1e9)
         )
       )
     })
 
-    const attempt = Effect.gen(function* () {
+    const attempt = Effect.suspend(() => {
       attempts++
-      const left = context.deadlineAt - (yield* Clock.currentTimeMillis)
-      if (left <= 0) return yield* noTimeLeft()
-      return yield* resilience.guard(service, timed, { maxWaitMs: left })
+      const left = context.deadlineAt - clock.currentTimeMillisUnsafe()
+      if (left <= 0) return Effect.fail(noTimeLeft())
+      return resilience.guard(service, timed, { maxWaitMs: left })
     }).pipe(
       Effect.catchIf(isRejection, (rejection) =>
         Effect.andThen(recordDownstreamCall(service, "rejected"), Effect.fail(toRefusal(spec.name, service, rejection)))
       )
     )
 
-    const retryable = spec.kind === "read" || spec.idempotent === true
-    const policed = retryable
-      ? Effect.retry(attempt, {
-          schedule: fullJitter({ baseMs: policy.retryBaseMs, capMs: policy.retryCapMs }),
-          times: policy.retries,
-          while: isTransient
-        })
-      : attempt
-
     const outcomeOf = (failed: boolean) => (failed ? (critical ? "failed" : "degraded") : "ok")
-    const exit = yield* Effect.exit(
-      policed.pipe(
-        Effect.onExit((exit) => Effect.annotateCurrentSpan({ attempts, outcome: outcomeOf(Exit.isFailure(exit)) })),
-        Effect.withSpan(spec.name, { attributes: { service, critical } })
+    return (retryable ? retryTransient(attempt, policy) : attempt).pipe(
+      Effect.onExit((exit) => {
+        const failed = Exit.isFailure(exit)
+        const outcome = outcomeOf(failed)
+        context.trace.push({
+          step: spec.name,
+          service,
+          start_ms: startedAt - context.startedAt,
+          duration_ms: clock.currentTimeMillisUnsafe() - startedAt,
+          attempts,
+          outcome,
+          critical,
+          ...(failed ? { error: describe(Option.getOrUndefined(Exit.findErrorOption(exit))) } : {})
+        })
+        return Effect.annotateCurrentSpan({ attempts, outcome })
+      }),
+      // No stack trace: the span's name already says which step it is, and capturing one costs
+      // more than the rest of the span.
+      Effect.withSpan(spec.name, { attributes: { service, critical } }, { captureStackTrace: false }),
+      Effect.mapError(
+        (e): Exclude<E, DownstreamFailure> | StepFailure =>
+          // Everything but a DownstreamFailure is already a declared refusal or a StepFailure;
+          // TypeScript cannot narrow the generic E through instanceof.
+          e instanceof DownstreamFailure ? toStepFailure(spec.name, e) : (e as Exclude<E, DownstreamFailure> | StepFailure)
       )
     )
-    const endedAt = yield* Clock.currentTimeMillis
-    const failed = Exit.isFailure(exit)
-    const error = failed ? Option.getOrUndefined(Exit.findErrorOption(exit)) : undefined
-    context.trace.push({
-      step: spec.name,
-      service,
-      start_ms: startedAt - context.startedAt,
-      duration_ms: endedAt - startedAt,
-      attempts,
-      outcome: outcomeOf(failed),
-      critical,
-      ...(failed ? { error: describe(error) } : {})
-    })
-    return yield* Effect.mapError(
-      exit,
-      (e): Exclude<E, DownstreamFailure> | StepFailure =>
-        // Everything but a DownstreamFailure is already a declared refusal or a StepFailure;
-        // TypeScript cannot narrow the generic E through instanceof.
-        e instanceof DownstreamFailure ? toStepFailure(spec.name, e) : (e as Exclude<E, DownstreamFailure> | StepFailure)
-    )
   })
+}
 
 /** What a degraded optional step tells the client: a code and the consequence. */
 export interface Degradation {
