@@ -109,5 +109,6 @@ export const tracedFlow =
   (input: I): Effect.Effect<A, E, R> =>
     flow(input).pipe(
       Effect.onExit((exit) => Effect.annotateCurrentSpan("orchestra.outcome", outcomeOf(exit))),
-      Effect.withSpan(`flow.${name}`, { attributes: { "orchestra.flow": name } })
+      // The span's name says which flow it is; a stack trace would cost more than the span.
+      Effect.withSpan(`flow.${name}`, { attributes: { "orchestra.flow": name } }, { captureStackTrace: false })
     )

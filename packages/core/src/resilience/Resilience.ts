@@ -1,5 +1,5 @@
-import { Context, Effect, Layer, type Scope, SynchronizedRef } from "effect"
-import { type Bulkhead, BulkheadFull, BulkheadWaitTimeout, makeBulkhead } from "./Bulkhead.ts"
+import { Context, Effect, Layer } from "effect"
+import { type Bulkhead, BulkheadFull, BulkheadWaitTimeout, makeBulkheadUnsafe } from "./Bulkhead.ts"
 import { type BreakerStatus, CircuitRejected, makeCircuitBreaker } from "./CircuitBreaker.ts"
 import { verdictOf } from "./transient.ts"
 
@@ -52,30 +52,32 @@ export const unguarded: ResilienceShape = {
  */
 export const Resilience = Context.Reference<ResilienceShape>("orchestra/Resilience", { defaultValue: () => unguarded })
 
-/** One breaker and one bulkhead per service, each created on the service's first call, all in this process. */
-export const makeResilience = (options: ResilienceOptions): Effect.Effect<ResilienceShape, never, Scope.Scope> =>
+/**
+ * One breaker and one bulkhead per service, each created on the service's first call, all in
+ * this process. Every downstream attempt goes through `guard`, so a service's bulkhead is found
+ * in a plain map, synchronously: no ref and no effect stand between the attempt and its slot.
+ */
+export const makeResilience = (options: ResilienceOptions): Effect.Effect<ResilienceShape> =>
   Effect.gen(function* () {
     const breaker = yield* makeCircuitBreaker({
       failures: options.breakerFailures,
       cooldownMs: options.breakerCooldownMs,
       verdict: verdictOf
     })
-    const bulkheads = yield* SynchronizedRef.make<ReadonlyMap<string, Bulkhead>>(new Map())
-    const bulkheadOf = (service: string) =>
-      SynchronizedRef.modifyEffect(bulkheads, (known): Effect.Effect<readonly [Bulkhead, ReadonlyMap<string, Bulkhead>]> => {
-        const existing = known.get(service)
-        if (existing !== undefined) return Effect.succeed([existing, known])
-        return Effect.map(makeBulkhead({ limit: options.bulkheadLimit, queue: options.bulkheadQueue }), (created) => [
-          created,
-          new Map(known).set(service, created)
-        ])
-      })
+    const bulkheads = new Map<string, Bulkhead>()
+    const bulkheadOf = (service: string): Bulkhead => {
+      const known = bulkheads.get(service)
+      if (known !== undefined) return known
+      const created = makeBulkheadUnsafe({ limit: options.bulkheadLimit, queue: options.bulkheadQueue })
+      bulkheads.set(service, created)
+      return created
+    }
 
     return {
       guard: (service, attempt, { maxWaitMs }) =>
-        Effect.flatMap(bulkheadOf(service), (bulkhead) =>
+        Effect.suspend(() =>
           // The breaker is asked once a slot is free, so a call that waited sees the circuit as it is now.
-          bulkhead.run(breaker.run(service, attempt), { maxWaitMs })
+          bulkheadOf(service).run(breaker.run(service, attempt), { maxWaitMs })
         ),
       states: () => breaker.states
     }

@@ -95,6 +95,73 @@ describe("bulkhead", () => {
   )
 })
 
+describe("bulkhead slots", () => {
+  it.effect("with no queue, a call that finds every slot taken is refused at once", () =>
+    Effect.gen(function* () {
+      const bulkhead = yield* makeBulkhead({ limit: 1, queue: 0 })
+      const holder = yield* gated("held")
+      const held = yield* Effect.forkChild(bulkhead.run(holder.call))
+      yield* holder.started
+      assert.deepStrictEqual(yield* Effect.flip(bulkhead.run(Effect.succeed("refused"))), new BulkheadFull({ limit: 1, queue: 0 }))
+      yield* holder.release
+      yield* Fiber.join(held)
+      assert.strictEqual(yield* bulkhead.run(Effect.succeed("next")), "next")
+    })
+  )
+
+  it.effect("a call that fails, dies or is interrupted gives its slot back, to the first in line if anyone waits", () =>
+    Effect.gen(function* () {
+      const bulkhead = yield* makeBulkhead({ limit: 1, queue: 1 })
+      assert.strictEqual(yield* Effect.flip(bulkhead.run(Effect.fail("failed"))), "failed")
+      assert.isTrue(Exit.isFailure(yield* Effect.exit(bulkhead.run(Effect.die("died")))))
+      assert.strictEqual(yield* bulkhead.occupancy, 0)
+
+      const holder = yield* gated("held")
+      const held = yield* Effect.forkChild(bulkhead.run(holder.call))
+      yield* holder.started
+      const waiter = yield* gated("waited")
+      const waiting = yield* Effect.forkChild(bulkhead.run(waiter.call))
+      yield* Effect.yieldNow
+      yield* Fiber.interrupt(held)
+      yield* waiter.started
+      assert.strictEqual(yield* bulkhead.occupancy, 1)
+      yield* waiter.release
+      assert.strictEqual(yield* Fiber.join(waiting), "waited")
+      assert.strictEqual(yield* bulkhead.occupancy, 0)
+    })
+  )
+
+  it.effect("a waiter that gives up leaves from the middle of the line, and the others keep their order", () =>
+    Effect.gen(function* () {
+      const bulkhead = yield* makeBulkhead({ limit: 1, queue: 3 })
+      const holder = yield* gated("held")
+      const held = yield* Effect.forkChild(bulkhead.run(holder.call))
+      yield* holder.started
+      const [first, middle, last] = [yield* gated("first"), yield* gated("middle"), yield* gated("last")]
+      const firstRun = yield* Effect.forkChild(bulkhead.run(first.call))
+      yield* Effect.yieldNow
+      const middleRun = yield* Effect.forkChild(bulkhead.run(middle.call, { maxWaitMs: 300 }))
+      yield* Effect.yieldNow
+      const lastRun = yield* Effect.forkChild(bulkhead.run(last.call))
+      yield* Effect.yieldNow
+      yield* TestClock.adjust(300)
+      assert.deepStrictEqual(yield* Fiber.await(middleRun), Exit.fail(new BulkheadWaitTimeout({ waitedMs: 300 })))
+      assert.strictEqual(yield* bulkhead.occupancy, 3)
+
+      yield* holder.release
+      yield* Fiber.join(held)
+      yield* first.started
+      assert.deepStrictEqual([yield* middle.calls, yield* last.calls], [0, 0])
+      yield* first.release
+      yield* last.started
+      yield* last.release
+      assert.deepStrictEqual([yield* Fiber.join(firstRun), yield* Fiber.join(lastRun)], ["first", "last"])
+      assert.strictEqual(yield* middle.calls, 0)
+      assert.strictEqual(yield* bulkhead.occupancy, 0)
+    })
+  )
+})
+
 describe("bulkhead in the step runner", () => {
   const tight = resilienceLayer({ breakerFailures: 5, breakerCooldownMs: 10_000, bulkheadLimit: 1, bulkheadQueue: 1 })
 

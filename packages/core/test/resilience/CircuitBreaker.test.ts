@@ -1,7 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Option, Random } from "effect"
+import { Cause, Effect, Exit, Fiber, Option, Random } from "effect"
 import { TestClock } from "effect/testing"
+import { type CircuitBreaker, CircuitRejected, makeCircuitBreaker } from "../../src/resilience/CircuitBreaker.ts"
 import { Resilience, ResilienceInMemory } from "../../src/resilience/Resilience.ts"
+import type { Verdict } from "../../src/resilience/transient.ts"
 import { RequestContext } from "../../src/runtime/RequestContext.ts"
 import { optionalStep, runStep } from "../../src/runtime/StepRunner.ts"
 import { ResourceNotFound } from "../../src/services/DownstreamErrors.ts"
@@ -193,6 +195,126 @@ describe("circuit breaker per service", () => {
       const fake = yield* failReserve(7)
       assert.strictEqual(yield* fake.calls, 7)
       assert.deepStrictEqual(yield* (yield* Resilience).states(), [])
+    })
+  )
+})
+
+/** Outcomes named by what they say about the service; anything else is a bug in the verdict. */
+type Outcome = "down" | "unclear" | "bug"
+const verdict = (exit: Exit.Exit<unknown, unknown>): Verdict => {
+  if (Exit.isSuccess(exit)) return "success"
+  const error = Option.getOrUndefined(Exit.findErrorOption(exit))
+  if (error === "down") return "failure"
+  if (error === "unclear") return "ignored"
+  throw new Error(`no verdict for ${String(error)}`)
+}
+const outcome = (o: Outcome) => Effect.fail(o)
+const up = Effect.succeed("up")
+
+const breakerOf = (failures: number) => makeCircuitBreaker({ failures, cooldownMs: COOLDOWN_MS, verdict })
+
+const statusOf = (breaker: CircuitBreaker, service = "svc") =>
+  Effect.map(breaker.states, (states) => states.find((s) => s.service === service))
+
+/** Opens the breaker of "svc" at the current time. */
+const open = (breaker: CircuitBreaker, failures: number) =>
+  Effect.gen(function* () {
+    for (let i = 0; i < failures; i++) yield* Effect.flip(breaker.run("svc", outcome("down")))
+    assert.deepInclude<unknown>(yield* statusOf(breaker), { state: "open" })
+  })
+
+describe("circuit breaker state machine", () => {
+  it.effect("an outcome that says nothing neither counts towards opening nor resets the streak", () =>
+    Effect.gen(function* () {
+      const breaker = yield* breakerOf(3)
+      yield* Effect.flip(breaker.run("svc", outcome("down")))
+      yield* Effect.flip(breaker.run("svc", outcome("down")))
+      yield* Effect.flip(breaker.run("svc", outcome("unclear")))
+      assert.deepStrictEqual(yield* statusOf(breaker), { service: "svc", state: "closed", consecutiveFailures: 2 })
+      yield* Effect.flip(breaker.run("svc", outcome("down")))
+      assert.deepStrictEqual(yield* statusOf(breaker), { service: "svc", state: "open", consecutiveFailures: 3 })
+    })
+  )
+
+  it.effect("a trial call whose outcome says nothing leaves the circuit half-open, and the next call is the trial", () =>
+    Effect.gen(function* () {
+      const breaker = yield* breakerOf(1)
+      yield* open(breaker, 1)
+      yield* TestClock.adjust(COOLDOWN_MS)
+      yield* Effect.flip(breaker.run("svc", outcome("unclear")))
+      assert.deepStrictEqual(yield* statusOf(breaker), { service: "svc", state: "half-open", consecutiveFailures: 1 })
+
+      const trial = yield* gated("up")
+      const trialRun = yield* Effect.forkChild(breaker.run("svc", trial.call))
+      yield* trial.started
+      assert.deepStrictEqual(yield* Effect.flip(breaker.run("svc", up)), new CircuitRejected({ service: "svc", state: "half-open" }))
+      yield* trial.release
+      assert.strictEqual(yield* Fiber.join(trialRun), "up")
+      assert.deepStrictEqual(yield* statusOf(breaker), { service: "svc", state: "closed", consecutiveFailures: 0 })
+    })
+  )
+
+  it.effect("an interrupted trial call frees the circuit for the next trial", () =>
+    Effect.gen(function* () {
+      const breaker = yield* breakerOf(1)
+      yield* open(breaker, 1)
+      yield* TestClock.adjust(COOLDOWN_MS)
+      const trial = yield* gated("up")
+      const trialRun = yield* Effect.forkChild(breaker.run("svc", trial.call))
+      yield* trial.started
+      yield* Fiber.interrupt(trialRun)
+      assert.deepInclude<unknown>(yield* statusOf(breaker), { state: "half-open", consecutiveFailures: 1 })
+      assert.strictEqual(yield* breaker.run("svc", up), "up")
+      assert.deepInclude<unknown>(yield* statusOf(breaker), { state: "closed" })
+    })
+  )
+
+  it.effect("a verdict that throws fails the call with the defect and frees a trial call's circuit", () =>
+    Effect.gen(function* () {
+      const breaker = yield* breakerOf(1)
+      yield* open(breaker, 1)
+      yield* TestClock.adjust(COOLDOWN_MS)
+      const exit = yield* Effect.exit(breaker.run("svc", outcome("bug")))
+      assert.isTrue(Exit.isFailure(exit) && Cause.hasDies(exit.cause))
+      assert.deepInclude<unknown>(yield* statusOf(breaker), { state: "half-open", consecutiveFailures: 1 })
+      assert.strictEqual(yield* breaker.run("svc", up), "up")
+    })
+  )
+
+  it.effect("a call admitted before the circuit opened no longer moves it when it ends, though metrics count it", () =>
+    Effect.gen(function* () {
+      const breaker = yield* breakerOf(2)
+      const slow = yield* gated("late")
+      const slowRun = yield* Effect.forkChild(breaker.run("svc", Effect.andThen(slow.call, outcome("down"))))
+      yield* slow.started
+      yield* open(breaker, 2)
+      yield* TestClock.adjust(COOLDOWN_MS)
+      assert.strictEqual(yield* breaker.run("svc", up), "up")
+
+      // It fails once the circuit has closed again: one failure for metrics, none for the breaker.
+      yield* slow.release
+      assert.strictEqual(yield* Effect.flip(Fiber.join(slowRun)), "down")
+      assert.deepStrictEqual(yield* statusOf(breaker), { service: "svc", state: "closed", consecutiveFailures: 1 })
+      yield* Effect.flip(breaker.run("svc", outcome("down")))
+      assert.deepStrictEqual(yield* statusOf(breaker), { service: "svc", state: "closed", consecutiveFailures: 2 })
+      yield* Effect.flip(breaker.run("svc", outcome("down")))
+      assert.deepStrictEqual(yield* statusOf(breaker), { service: "svc", state: "open", consecutiveFailures: 3 })
+    })
+  )
+
+  it.effect("states lists services in the order they were first called, refused or not", () =>
+    Effect.gen(function* () {
+      const breaker = yield* breakerOf(1)
+      yield* open(breaker, 1)
+      yield* Effect.flip(breaker.run("svc", up))
+      assert.strictEqual(yield* breaker.run("other", up), "up")
+      assert.deepStrictEqual(
+        (yield* breaker.states).map((s) => [s.service, s.state]),
+        [
+          ["svc", "open"],
+          ["other", "closed"]
+        ]
+      )
     })
   )
 })
