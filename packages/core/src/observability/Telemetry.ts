@@ -10,82 +10,103 @@ import { Effect, Exit, Metric, Option } from "effect"
 const secondsBoundaries = Metric.exponentialBoundaries({ start: 0.001, factor: 2, count: 14 })
 
 /**
- * One metric per label set, built on its first use: `Metric.withAttributes` builds a new series
- * key on every call, which on the hot path (every downstream call, every request) cost more than
- * the update itself. Label values are bounded sets, so the map stays small. Each metric is labelled
- * from one call site, always with its keys in the same order, so the values alone identify a set.
+ * A metric and its series, one per label set, each built on its first use with its labels as
+ * fixed attributes. `Metric.withAttributes` would instead re-derive the series key (a sort and a
+ * JSON string) on every update, which on the hot path — every downstream call, every request —
+ * cost more than the update itself. Label values are bounded sets, so the map stays small. Each
+ * metric is labelled from one call site, always with its keys in the same order, so the values
+ * alone identify a set.
  */
-const labelled = <Input, State>(metric: Metric.Metric<Input, State>) => {
+const labelled = <Input, State>(
+  make: (attributes?: Readonly<Record<string, string>>) => Metric.Metric<Input, State>
+) => {
   const series = new Map<string, Metric.Metric<Input, State>>()
-  return (labels: Readonly<Record<string, string>>): Metric.Metric<Input, State> => {
-    const key = Object.values(labels).join("\u0000")
-    const known = series.get(key)
-    if (known !== undefined) return known
-    const created = Metric.withAttributes(metric, labels)
-    series.set(key, created)
-    return created
+  return {
+    metric: make(),
+    with: (labels: Readonly<Record<string, string>>): Metric.Metric<Input, State> => {
+      const key = Object.values(labels).join("\u0000")
+      const known = series.get(key)
+      if (known !== undefined) return known
+      const created = make(labels)
+      series.set(key, created)
+      return created
+    }
   }
 }
 
-export const httpRequests = Metric.counter("orchestra_http_requests_total", {
-  description: "HTTP requests answered, by method, route and status",
-  incremental: true
-})
+const httpRequestsBy = labelled((attributes) =>
+  Metric.counter("orchestra_http_requests_total", {
+    description: "HTTP requests answered, by method, route and status",
+    incremental: true,
+    attributes
+  })
+)
 
-export const httpRequestDuration = Metric.histogram("orchestra_http_request_duration_seconds", {
-  description: "HTTP request latency in seconds, by method, route and status",
-  boundaries: secondsBoundaries
-})
+const httpRequestDurationBy = labelled((attributes) =>
+  Metric.histogram("orchestra_http_request_duration_seconds", {
+    description: "HTTP request latency in seconds, by method, route and status",
+    boundaries: secondsBoundaries,
+    attributes
+  })
+)
 
-export const downstreamCalls = Metric.counter("orchestra_downstream_calls_total", {
-  description: "Downstream call attempts, by service and outcome (ok, refused, error, timeout, rejected, interrupted)",
-  incremental: true
-})
+const downstreamCallsBy = labelled((attributes) =>
+  Metric.counter("orchestra_downstream_calls_total", {
+    description: "Downstream call attempts, by service and outcome (ok, refused, error, timeout, rejected, interrupted)",
+    incremental: true,
+    attributes
+  })
+)
 
-export const downstreamCallDuration = Metric.histogram("orchestra_downstream_call_duration_seconds", {
-  description: "Downstream call attempt latency in seconds, by service and outcome",
-  boundaries: secondsBoundaries
-})
+const downstreamCallDurationBy = labelled((attributes) =>
+  Metric.histogram("orchestra_downstream_call_duration_seconds", {
+    description: "Downstream call attempt latency in seconds, by service and outcome",
+    boundaries: secondsBoundaries,
+    attributes
+  })
+)
 
-export const cacheLookups = Metric.counter("orchestra_cache_lookups_total", {
-  description: "Computed-cart cache lookups (GET /cart?compute=false), by result (hit, miss)",
-  incremental: true
-})
+const cacheLookupsBy = labelled((attributes) =>
+  Metric.counter("orchestra_cache_lookups_total", {
+    description: "Computed-cart cache lookups (GET /cart?compute=false), by result (hit, miss)",
+    incremental: true,
+    attributes
+  })
+)
 
-export const checkouts = Metric.counter("orchestra_checkouts_total", {
-  description: "Checkout outcomes: phase place_order (order status or error code) and webhook (saga outcome or error code)",
-  incremental: true
-})
+const checkoutsBy = labelled((attributes) =>
+  Metric.counter("orchestra_checkouts_total", {
+    description: "Checkout outcomes: phase place_order (order status or error code) and webhook (saga outcome or error code)",
+    incremental: true,
+    attributes
+  })
+)
 
-const httpRequestsBy = labelled(httpRequests)
-const httpRequestDurationBy = labelled(httpRequestDuration)
-const downstreamCallsBy = labelled(downstreamCalls)
-const downstreamCallDurationBy = labelled(downstreamCallDuration)
-const cacheLookupsBy = labelled(cacheLookups)
-const checkoutsBy = labelled(checkouts)
+/** Computed-cart cache lookups, read back by `/metrics` for its hit ratio. */
+export const cacheLookups = cacheLookupsBy.metric
 
 export type DownstreamOutcome = "ok" | "refused" | "error" | "timeout" | "rejected" | "interrupted"
 
 /** One attempt at a downstream call (or one refused by its breaker or bulkhead, with no duration). */
 export const recordDownstreamCall = (service: string, outcome: DownstreamOutcome, seconds?: number) =>
   seconds === undefined
-    ? Metric.update(downstreamCallsBy({ service, outcome }), 1)
+    ? Metric.update(downstreamCallsBy.with({ service, outcome }), 1)
     : Effect.andThen(
-        Metric.update(downstreamCallsBy({ service, outcome }), 1),
-        Metric.update(downstreamCallDurationBy({ service, outcome }), seconds)
+        Metric.update(downstreamCallsBy.with({ service, outcome }), 1),
+        Metric.update(downstreamCallDurationBy.with({ service, outcome }), seconds)
       )
 
-export const recordCacheLookup = (result: "hit" | "miss") => Metric.update(cacheLookupsBy({ result }), 1)
+export const recordCacheLookup = (result: "hit" | "miss") => Metric.update(cacheLookupsBy.with({ result }), 1)
 
 export const recordCheckout = (phase: "place_order" | "webhook", outcome: string) =>
-  Metric.update(checkoutsBy({ phase, outcome }), 1)
+  Metric.update(checkoutsBy.with({ phase, outcome }), 1)
 
 export const recordHttpRequest = (
   attributes: { readonly method: string; readonly route: string; readonly status: number },
   seconds: number
 ) => {
   const labels = { method: attributes.method, route: attributes.route, status: String(attributes.status) }
-  return Effect.andThen(Metric.update(httpRequestsBy(labels), 1), Metric.update(httpRequestDurationBy(labels), seconds))
+  return Effect.andThen(Metric.update(httpRequestsBy.with(labels), 1), Metric.update(httpRequestDurationBy.with(labels), seconds))
 }
 
 /** The public error code of a failure (the tag of an ApiError), or `INTERNAL` for anything else. */
