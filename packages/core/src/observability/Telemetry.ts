@@ -13,28 +13,38 @@ const secondsBoundaries = Metric.exponentialBoundaries({ start: 0.001, factor: 2
  * A metric and its series, one per label set, each built on its first use with its labels as
  * fixed attributes. `Metric.withAttributes` would instead re-derive the series key (a sort and a
  * JSON string) on every update, which on the hot path — every downstream call, every request —
- * cost more than the update itself. Label values are bounded sets, so the map stays small. Each
- * metric is labelled from one call site, always with its keys in the same order, so the values
- * alone identify a set.
+ * cost more than the update itself. The series are found through one map per label, so a lookup
+ * builds no string; label values are bounded sets, so the maps stay small.
  */
 const labelled = <Input, State>(
+  names: ReadonlyArray<string>,
   make: (attributes?: Readonly<Record<string, string>>) => Metric.Metric<Input, State>
 ) => {
-  const series = new Map<string, Metric.Metric<Input, State>>()
+  interface Level {
+    readonly next: Map<string, Level>
+    series: Metric.Metric<Input, State> | undefined
+  }
+  const root: Level = { next: new Map(), series: undefined }
   return {
     metric: make(),
-    with: (labels: Readonly<Record<string, string>>): Metric.Metric<Input, State> => {
-      const key = Object.values(labels).join("\u0000")
-      const known = series.get(key)
-      if (known !== undefined) return known
-      const created = make(labels)
-      series.set(key, created)
-      return created
+    /** The series for these label values, in the order of `names`. */
+    with: (...values: ReadonlyArray<string>): Metric.Metric<Input, State> => {
+      let level = root
+      for (const value of values) {
+        let next = level.next.get(value)
+        if (next === undefined) {
+          next = { next: new Map(), series: undefined }
+          level.next.set(value, next)
+        }
+        level = next
+      }
+      if (level.series === undefined) level.series = make(Object.fromEntries(names.map((name, i) => [name, values[i] ?? ""])))
+      return level.series
     }
   }
 }
 
-const httpRequestsBy = labelled((attributes) =>
+const httpRequestsBy = labelled(["method", "route", "status"], (attributes) =>
   Metric.counter("orchestra_http_requests_total", {
     description: "HTTP requests answered, by method, route and status",
     incremental: true,
@@ -42,7 +52,7 @@ const httpRequestsBy = labelled((attributes) =>
   })
 )
 
-const httpRequestDurationBy = labelled((attributes) =>
+const httpRequestDurationBy = labelled(["method", "route", "status"], (attributes) =>
   Metric.histogram("orchestra_http_request_duration_seconds", {
     description: "HTTP request latency in seconds, by method, route and status",
     boundaries: secondsBoundaries,
@@ -50,7 +60,7 @@ const httpRequestDurationBy = labelled((attributes) =>
   })
 )
 
-const downstreamCallsBy = labelled((attributes) =>
+const downstreamCallsBy = labelled(["service", "outcome"], (attributes) =>
   Metric.counter("orchestra_downstream_calls_total", {
     description: "Downstream call attempts, by service and outcome (ok, refused, error, timeout, rejected, interrupted)",
     incremental: true,
@@ -58,7 +68,7 @@ const downstreamCallsBy = labelled((attributes) =>
   })
 )
 
-const downstreamCallDurationBy = labelled((attributes) =>
+const downstreamCallDurationBy = labelled(["service", "outcome"], (attributes) =>
   Metric.histogram("orchestra_downstream_call_duration_seconds", {
     description: "Downstream call attempt latency in seconds, by service and outcome",
     boundaries: secondsBoundaries,
@@ -66,7 +76,7 @@ const downstreamCallDurationBy = labelled((attributes) =>
   })
 )
 
-const cacheLookupsBy = labelled((attributes) =>
+const cacheLookupsBy = labelled(["result"], (attributes) =>
   Metric.counter("orchestra_cache_lookups_total", {
     description: "Computed-cart cache lookups (GET /cart?compute=false), by result (hit, miss)",
     incremental: true,
@@ -74,7 +84,7 @@ const cacheLookupsBy = labelled((attributes) =>
   })
 )
 
-const checkoutsBy = labelled((attributes) =>
+const checkoutsBy = labelled(["phase", "outcome"], (attributes) =>
   Metric.counter("orchestra_checkouts_total", {
     description: "Checkout outcomes: phase place_order (order status or error code) and webhook (saga outcome or error code)",
     incremental: true,
@@ -90,23 +100,26 @@ export type DownstreamOutcome = "ok" | "refused" | "error" | "timeout" | "reject
 /** One attempt at a downstream call (or one refused by its breaker or bulkhead, with no duration). */
 export const recordDownstreamCall = (service: string, outcome: DownstreamOutcome, seconds?: number) =>
   seconds === undefined
-    ? Metric.update(downstreamCallsBy.with({ service, outcome }), 1)
+    ? Metric.update(downstreamCallsBy.with(service, outcome), 1)
     : Effect.andThen(
-        Metric.update(downstreamCallsBy.with({ service, outcome }), 1),
-        Metric.update(downstreamCallDurationBy.with({ service, outcome }), seconds)
+        Metric.update(downstreamCallsBy.with(service, outcome), 1),
+        Metric.update(downstreamCallDurationBy.with(service, outcome), seconds)
       )
 
-export const recordCacheLookup = (result: "hit" | "miss") => Metric.update(cacheLookupsBy.with({ result }), 1)
+export const recordCacheLookup = (result: "hit" | "miss") => Metric.update(cacheLookupsBy.with(result), 1)
 
 export const recordCheckout = (phase: "place_order" | "webhook", outcome: string) =>
-  Metric.update(checkoutsBy.with({ phase, outcome }), 1)
+  Metric.update(checkoutsBy.with(phase, outcome), 1)
 
 export const recordHttpRequest = (
   attributes: { readonly method: string; readonly route: string; readonly status: number },
   seconds: number
 ) => {
-  const labels = { method: attributes.method, route: attributes.route, status: String(attributes.status) }
-  return Effect.andThen(Metric.update(httpRequestsBy.with(labels), 1), Metric.update(httpRequestDurationBy.with(labels), seconds))
+  const status = String(attributes.status)
+  return Effect.andThen(
+    Metric.update(httpRequestsBy.with(attributes.method, attributes.route, status), 1),
+    Metric.update(httpRequestDurationBy.with(attributes.method, attributes.route, status), seconds)
+  )
 }
 
 /** The public error code of a failure (the tag of an ApiError), or `INTERNAL` for anything else. */
