@@ -1,6 +1,6 @@
 import { Clock, Context, Effect, Exit, Option } from "effect"
 import { DeadlineExceeded, DownstreamError, DownstreamTimeout, DownstreamUnavailable } from "../domain/Errors.ts"
-import { type DownstreamOutcome, recordDownstreamCall } from "../observability/Telemetry.ts"
+import { type DownstreamOutcome, recordDownstreamCallUnsafe } from "../observability/Telemetry.ts"
 import { fullJitter } from "../resilience/fullJitter.ts"
 import { isRejection, type Rejection, Resilience } from "../resilience/Resilience.ts"
 import { isTransient } from "../resilience/transient.ts"
@@ -121,9 +121,11 @@ export const runStep = <A, E>(
               )
       }).pipe(
         // Every attempt that reached the service counts, with its latency, for `/metrics`.
-        Effect.onExit((exit) =>
-          recordDownstreamCall(service, attemptOutcome(exit), Number(clock.currentTimeNanosUnsafe() - calledAt) / 1e9)
-        )
+        Effect.onExit((exit) => {
+          const seconds = Number(clock.currentTimeNanosUnsafe() - calledAt) / 1e9
+          recordDownstreamCallUnsafe(services, service, attemptOutcome(exit), seconds)
+          return Effect.void
+        })
       )
     })
 
@@ -133,9 +135,11 @@ export const runStep = <A, E>(
       if (left <= 0) return Effect.fail(noTimeLeft())
       return resilience.guard(service, timed, { maxWaitMs: left })
     }).pipe(
-      Effect.catchIf(isRejection, (rejection) =>
-        Effect.andThen(recordDownstreamCall(service, "rejected"), Effect.fail(toRefusal(spec.name, service, rejection)))
-      )
+      Effect.mapError((e) => {
+        if (!isRejection(e)) return e
+        recordDownstreamCallUnsafe(services, service, "rejected")
+        return toRefusal(spec.name, service, e)
+      })
     )
 
     const outcomeOf = (failed: boolean) => (failed ? (critical ? "failed" : "degraded") : "ok")
@@ -158,12 +162,12 @@ export const runStep = <A, E>(
       // No stack trace: the span's name already says which step it is, and capturing one costs
       // more than the rest of the span.
       Effect.withSpan(spec.name, { attributes: { service, critical } }, { captureStackTrace: false }),
-      Effect.mapError(
-        (e): Exclude<E, DownstreamFailure> | StepFailure =>
-          // Everything but a DownstreamFailure is already a declared refusal or a StepFailure;
-          // TypeScript cannot narrow the generic E through instanceof.
-          e instanceof DownstreamFailure ? toStepFailure(spec.name, e) : (e as Exclude<E, DownstreamFailure> | StepFailure)
-      )
+      Effect.mapError((e): Exclude<E, DownstreamFailure> | StepFailure => {
+        if (e instanceof DownstreamFailure) return toStepFailure(spec.name, e)
+        // Everything else is already a declared refusal or a StepFailure; TypeScript cannot
+        // narrow the generic E through instanceof.
+        return e as Exclude<E, DownstreamFailure> | StepFailure
+      })
     )
   })
 }
