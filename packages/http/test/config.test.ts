@@ -1,6 +1,6 @@
+import { describe, expect, it } from "@effect/vitest"
 import { urlEnvOf } from "@orchestra/core/services/Downstream"
 import { downstreamServices } from "@orchestra/core/services/index"
-import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Option, Redacted } from "effect"
 import { ServerConfig } from "../src/config/ServerConfig.ts"
 

@@ -1,6 +1,6 @@
+import { describe, expect, it } from "@effect/vitest"
 import { CartNotFound } from "@orchestra/core/domain/Errors"
 import { RequestContext, type StepRecord } from "@orchestra/core/runtime/RequestContext"
-import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { customer, send, testServer } from "./support/server.ts"
 import type { FlowBehaviour } from "./support/TestFlows.ts"

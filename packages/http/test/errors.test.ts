@@ -1,5 +1,5 @@
-import { ApiErrors } from "@orchestra/core/domain/Errors"
 import { describe, expect, it } from "@effect/vitest"
+import { ApiErrors } from "@orchestra/core/domain/Errors"
 import { Effect } from "effect"
 import { makeLogCapture } from "./support/logs.ts"
 import { customer, send, testServer } from "./support/server.ts"

@@ -1,5 +1,5 @@
-import { CartNotFound, DownstreamUnavailable } from "@orchestra/core/domain/Errors"
 import { describe, expect, it } from "@effect/vitest"
+import { CartNotFound, DownstreamUnavailable } from "@orchestra/core/domain/Errors"
 import { Effect, Fiber } from "effect"
 import { MemoryStores, RedisStores } from "../src/server/Stores.ts"
 import { freshId, redisUrl, skipRedis } from "./support/redis.ts"

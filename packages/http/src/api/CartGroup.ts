@@ -9,8 +9,8 @@ import {
 } from "@orchestra/core/flows/responses"
 import { Effect, Schema, SchemaTransformation } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
-import { Identity } from "../middleware/Identity.ts"
 import { Idempotency } from "../middleware/Idempotency.ts"
+import { Identity } from "../middleware/Identity.ts"
 import { CartErrors } from "./ErrorBody.ts"
 import { IdentityHeaders, MutationHeaders } from "./Headers.ts"
 
@@ -67,7 +67,9 @@ export const CartGroup = HttpApiGroup.make("cart")
     HttpApiEndpoint.get("getCart", "/cart", {
       query: { ...cartType, ...compute },
       headers: IdentityHeaders,
-      success: Schema.Union([GetCartResponse, GetCachedCartResponse]),
+      // The cached answer first: it fails on its `from_cache` key before its cart, while the full answer would
+      // encode the whole cart before failing on its `inventory_status`, and HttpApi encodes the first member that fits.
+      success: Schema.Union([GetCachedCartResponse, GetCartResponse]),
       error: CartErrors
     })
       .annotate(OpenApi.Summary, "Get the cart")

@@ -1,7 +1,7 @@
 import { Unauthenticated } from "@orchestra/core/domain/Errors"
 import { CustomerId, DomainId, SessionId } from "@orchestra/core/domain/Ids"
 import type { Owner } from "@orchestra/core/domain/Owner"
-import { Clock, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { Clock, Effect, Layer, Option, Redacted, Result, Schema } from "effect"
 import type { Headers } from "effect/http"
 import { HttpServerRequest } from "effect/http"
 import { HttpApiMiddleware } from "effect/http-api"
@@ -10,8 +10,7 @@ import { ServerConfig } from "../config/ServerConfig.ts"
 import { fromApiError } from "../errors/ErrorAnswer.ts"
 import { CurrentOwner } from "./CurrentOwner.ts"
 import { MAX_CLOCK_SKEW_SECONDS, verifyGatewaySignature } from "./GatewaySignature.ts"
-
-const unauthenticated = (message: string) => new Unauthenticated({ message })
+import { pathOf } from "./requestPath.ts"
 
 // An empty header is as good as none: proxies sometimes forward blank values.
 const headerValue = (headers: Headers.Headers, name: string): string | undefined => {
@@ -19,63 +18,81 @@ const headerValue = (headers: Headers.Headers, name: string): string | undefined
   return value === undefined || value.length === 0 ? undefined : value
 }
 
-const idHeader = <S extends Schema.Decoder<string>>(schema: S, headers: Headers.Headers, name: string) => {
+// Decoders built once: every cart request runs them.
+const decodeDomainId = Schema.decodeUnknownOption(DomainId)
+const decodeCustomerId = Schema.decodeUnknownOption(CustomerId)
+const decodeSessionId = Schema.decodeUnknownOption(SessionId)
+
+const idHeader = <A>(
+  decode: (value: unknown) => Option.Option<A>,
+  headers: Headers.Headers,
+  name: string
+): Result.Result<Option.Option<A>, string> => {
   const value = headerValue(headers, name)
-  if (value === undefined) return Effect.succeedNone
-  return Schema.decodeUnknownEffect(schema)(value).pipe(
-    Effect.map(Option.some),
-    Effect.mapError(() => unauthenticated(`Header ${name} is not a valid id (1-128 letters, digits, _ . : @ -)`))
-  )
+  if (value === undefined) return Result.succeed(Option.none())
+  const decoded = decode(value)
+  return Option.isSome(decoded) ? Result.succeed(decoded) : Result.fail(`Header ${name} is not a valid id (1-128 letters, digits, _ . : @ -)`)
 }
 
-const UnixSeconds = Schema.String.pipe(Schema.check(Schema.isPattern(/^\d{1,12}$/)))
+const isUnixSeconds = Schema.is(Schema.String.pipe(Schema.check(Schema.isPattern(/^\d{1,12}$/))))
 
-const checkSignature = (secret: string, request: HttpServerRequest.HttpServerRequest, owner: {
-  readonly domainId: string
-  readonly customerId: string | undefined
-  readonly sessionId: string | undefined
-}) =>
-  Effect.gen(function* () {
-    const timestampHeader = headerValue(request.headers, "x-gateway-timestamp")
-    const signature = headerValue(request.headers, "x-gateway-signature")
-    if (timestampHeader === undefined) return yield* unauthenticated("Missing header x-gateway-timestamp")
-    if (signature === undefined) return yield* unauthenticated("Missing header x-gateway-signature")
-    if (!Schema.is(UnixSeconds)(timestampHeader)) {
-      return yield* unauthenticated("Header x-gateway-timestamp must be unix seconds")
-    }
-    const timestamp = Number(timestampHeader)
-    const nowSeconds = Math.floor((yield* Clock.currentTimeMillis) / 1000)
-    if (Math.abs(nowSeconds - timestamp) > MAX_CLOCK_SKEW_SECONDS) {
-      return yield* unauthenticated(`Header x-gateway-timestamp is more than ${MAX_CLOCK_SKEW_SECONDS} s from server time`)
-    }
-    const path = request.url.split("?")[0] ?? request.url
-    const valid = verifyGatewaySignature(secret, { timestamp, method: request.method, path, ...owner }, signature)
-    if (!valid) return yield* unauthenticated("Header x-gateway-signature does not match the request")
-  })
+/** Why the gateway signature does not vouch for the request, if it does not. */
+const signatureRefusal = (
+  secret: string,
+  request: HttpServerRequest.HttpServerRequest,
+  owner: { readonly domainId: string; readonly customerId: string | undefined; readonly sessionId: string | undefined },
+  nowMillis: number
+): string | undefined => {
+  const timestampHeader = headerValue(request.headers, "x-gateway-timestamp")
+  const signature = headerValue(request.headers, "x-gateway-signature")
+  if (timestampHeader === undefined) return "Missing header x-gateway-timestamp"
+  if (signature === undefined) return "Missing header x-gateway-signature"
+  if (!isUnixSeconds(timestampHeader)) return "Header x-gateway-timestamp must be unix seconds"
+  const timestamp = Number(timestampHeader)
+  if (Math.abs(Math.floor(nowMillis / 1000) - timestamp) > MAX_CLOCK_SKEW_SECONDS) {
+    return `Header x-gateway-timestamp is more than ${MAX_CLOCK_SKEW_SECONDS} s from server time`
+  }
+  const valid = verifyGatewaySignature(secret, { timestamp, method: request.method, path: pathOf(request.url), ...owner }, signature)
+  return valid ? undefined : "Header x-gateway-signature does not match the request"
+}
 
-/** Reads and checks the identity headers of DESIGN §3; the customer wins over the session. */
-const authenticate = (request: HttpServerRequest.HttpServerRequest, secret: Option.Option<Redacted.Redacted<string>>) =>
-  Effect.gen(function* () {
-    const domainId = yield* idHeader(DomainId, request.headers, "x-domain-id")
-    const customerId = yield* idHeader(CustomerId, request.headers, "x-customer-id")
-    const sessionId = yield* idHeader(SessionId, request.headers, "x-session-id")
-    if (Option.isNone(domainId)) return yield* unauthenticated("Missing header x-domain-id")
-    const owner: Owner | undefined = Option.isSome(customerId)
-      ? { _tag: "Customer", domainId: domainId.value, customerId: customerId.value }
-      : Option.isSome(sessionId)
-        ? { _tag: "Session", domainId: domainId.value, sessionId: sessionId.value }
-        : undefined
-    if (owner === undefined) return yield* unauthenticated("Missing header x-customer-id or x-session-id")
-    if (Option.isSome(secret)) {
-      // Both owner headers are signed as sent, even when the customer wins.
-      yield* checkSignature(Redacted.value(secret.value), request, {
-        domainId: domainId.value,
-        customerId: Option.getOrUndefined(customerId),
-        sessionId: Option.getOrUndefined(sessionId)
-      })
-    }
-    return owner
-  })
+/**
+ * Reads and checks the identity headers of DESIGN §3; the customer wins over the session. The
+ * failure is the 401's message. Plain code, not effects: every cart request runs it.
+ */
+const authenticate = (
+  request: HttpServerRequest.HttpServerRequest,
+  secret: Option.Option<Redacted.Redacted<string>>,
+  nowMillis: number
+): Result.Result<Owner, string> => {
+  const domainId = idHeader(decodeDomainId, request.headers, "x-domain-id")
+  if (Result.isFailure(domainId)) return Result.fail(domainId.failure)
+  const customerId = idHeader(decodeCustomerId, request.headers, "x-customer-id")
+  if (Result.isFailure(customerId)) return Result.fail(customerId.failure)
+  const sessionId = idHeader(decodeSessionId, request.headers, "x-session-id")
+  if (Result.isFailure(sessionId)) return Result.fail(sessionId.failure)
+  const domain = domainId.success
+  const customer = customerId.success
+  const session = sessionId.success
+  if (Option.isNone(domain)) return Result.fail("Missing header x-domain-id")
+  const owner: Owner | undefined = Option.isSome(customer)
+    ? { _tag: "Customer", domainId: domain.value, customerId: customer.value }
+    : Option.isSome(session)
+      ? { _tag: "Session", domainId: domain.value, sessionId: session.value }
+      : undefined
+  if (owner === undefined) return Result.fail("Missing header x-customer-id or x-session-id")
+  if (Option.isSome(secret)) {
+    // Both owner headers are signed as sent, even when the customer wins.
+    const refusal = signatureRefusal(
+      Redacted.value(secret.value),
+      request,
+      { domainId: domain.value, customerId: Option.getOrUndefined(customer), sessionId: Option.getOrUndefined(session) },
+      nowMillis
+    )
+    if (refusal !== undefined) return Result.fail(refusal)
+  }
+  return Result.succeed(owner)
+}
 
 /**
  * The gateway's identity headers, checked on every cart endpoint before anything else (a bad
@@ -91,10 +108,11 @@ export class Identity extends HttpApiMiddleware.Service<Identity, { provides: Cu
       return Identity.of((httpEffect) =>
         Effect.gen(function* () {
           const request = yield* HttpServerRequest.HttpServerRequest
-          const owner: Owner = yield* authenticate(request, config.gatewaySecret).pipe(
-            Effect.catch((error) => Effect.flatMap(fromApiError(error), Effect.fail))
-          )
-          return yield* Effect.provideService(httpEffect, CurrentOwner, owner)
+          const owner = authenticate(request, config.gatewaySecret, yield* Clock.currentTimeMillis)
+          if (Result.isFailure(owner)) {
+            return yield* Effect.flatMap(fromApiError(new Unauthenticated({ message: owner.failure })), Effect.fail)
+          }
+          return yield* Effect.provideService(httpEffect, CurrentOwner, owner.success)
         })
       )
     })

@@ -1,5 +1,5 @@
 import { Effect, SchemaIssue } from "effect"
-import { HttpApiMiddleware, type HttpApiError } from "effect/http-api"
+import { type HttpApiError, HttpApiMiddleware } from "effect/http-api"
 import { Error400 } from "../api/ErrorBody.ts"
 import { errorBody } from "../errors/ErrorAnswer.ts"
 

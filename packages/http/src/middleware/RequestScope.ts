@@ -1,6 +1,6 @@
 import { recordHttpRequest } from "@orchestra/core/observability/Telemetry"
 import { RequestContext } from "@orchestra/core/runtime/RequestContext"
-import { ByteSize, Cause, Clock, Effect, Option, type Tracer } from "effect"
+import { ByteSize, Cause, Clock, Effect, Option, Tracer } from "effect"
 import {
   HttpIncomingMessage,
   HttpRouter,
@@ -15,13 +15,12 @@ import { routeOf } from "../ops/routes.ts"
 import { addTrace, wantsTrace } from "./DebugTrace.ts"
 import { IDEMPOTENCY_KEY_HEADER, MAX_IDEMPOTENCY_KEY_LENGTH } from "./Idempotency.ts"
 import { REQUEST_ID_HEADER, requestIdFrom } from "./RequestId.ts"
+import { pathOf } from "./requestPath.ts"
 import { responseContentType } from "./responseText.ts"
 
 /** DESIGN §3: larger bodies get 413 before any of them is parsed. */
 export const MAX_BODY_KIB = 64
 export const MAX_BODY_SIZE = ByteSize.kibibytes(MAX_BODY_KIB)
-
-const pathOf = (request: HttpServerRequest.HttpServerRequest) => request.url.split("?")[0] ?? request.url
 
 const answer = (requestId: string, status: number, facts: ErrorFacts) =>
   HttpServerResponse.jsonUnsafe(errorBodyFor(requestId, facts), {
@@ -36,7 +35,7 @@ const edgeAnswer = (requestId: string, request: HttpServerRequest.HttpServerRequ
   if (HttpServerError.isHttpServerError(failure)) {
     const reason = failure.reason
     if (reason._tag === "RouteNotFound") {
-      return Effect.succeed(answer(requestId, 404, { code: "NOT_FOUND", message: `No route for ${request.method} ${pathOf(request)}` }))
+      return Effect.succeed(answer(requestId, 404, { code: "NOT_FOUND", message: `No route for ${request.method} ${pathOf(request.url)}` }))
     }
     if (reason._tag === "RequestParseError") {
       return Effect.succeed(
@@ -84,14 +83,13 @@ export const RequestScope = HttpRouter.middleware<{ provides: RequestContext }>(
     return (app) =>
       Effect.gen(function* () {
         const request = yield* HttpServerRequest.HttpServerRequest
-        const startedAt = yield* Clock.currentTimeMillis
         const requestId = yield* requestIdFrom(request.headers[REQUEST_ID_HEADER])
         const context = yield* RequestContext.make({
           requestId,
           deadlineMs: config.requestDeadlineMs,
           idempotencyKey: usableIdempotencyKey(request.headers[IDEMPOTENCY_KEY_HEADER])
         })
-        const path = pathOf(request)
+        const path = pathOf(request.url)
         const route = routeOf(request.method, path)
         const handle = (span: Tracer.AnySpan) =>
           Effect.gen(function* () {
@@ -105,7 +103,7 @@ export const RequestScope = HttpRouter.middleware<{ provides: RequestContext }>(
             const shaped = withErrorShape(requestId, answered)
             const traced = wantsTrace(config.debugTrace, request) ? addTrace(shaped, context.trace) : shaped
             const response = HttpServerResponse.setHeader(traced, REQUEST_ID_HEADER, requestId)
-            const durationMs = (yield* Clock.currentTimeMillis) - startedAt
+            const durationMs = (yield* Clock.currentTimeMillis) - context.startedAt
             yield* Effect.logInfo("request").pipe(
               Effect.annotateLogs({ method: request.method, path, status: response.status, duration_ms: durationMs })
             )
@@ -114,14 +112,16 @@ export const RequestScope = HttpRouter.middleware<{ provides: RequestContext }>(
           }).pipe(Effect.annotateLogs({ request_id: requestId, trace_id: span.traceId, span_id: span.spanId }))
         // The HTTP server's span for this request, which continues the caller's `traceparent`. Effect
         // skips it while no exporter is configured; a local one then still gives the logs a trace
-        // id, and the downstream calls the caller's trace.
-        const serverSpan = yield* Effect.option(Effect.currentParentSpan)
+        // id, and the downstream calls the caller's trace. Looked up as an option: failing the lookup
+        // (`Effect.currentParentSpan`) would build an error with a stack trace on every request.
+        const serverSpan = yield* Effect.serviceOption(Tracer.ParentSpan)
         if (Option.isSome(serverSpan)) return yield* handle(serverSpan.value)
         const callerSpan = HttpTraceContext.fromHeaders(request.headers)
         return yield* Effect.useSpan(
           `${request.method} ${route}`,
           { kind: "server", ...(Option.isSome(callerSpan) ? { parent: callerSpan.value } : {}) },
-          (span) => Effect.withParentSpan(handle(span), span)
+          // No call-site stack for this span: it would always point here, and capturing it costs an `Error` per request.
+          (span) => Effect.withParentSpan(handle(span), span, { captureStackTrace: false })
         )
       })
   }),

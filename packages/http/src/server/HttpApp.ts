@@ -4,12 +4,13 @@ import { HttpApiBuilder, HttpApiSwagger } from "effect/http-api"
 import { PublicApi } from "../api/PublicApi.ts"
 import { CartHandlers } from "../handlers/CartHandlers.ts"
 import { CheckoutHandlers } from "../handlers/CheckoutHandlers.ts"
-import { WebhookHandlers } from "../handlers/WebhookHandlers.ts"
 import { OpsHandlers } from "../handlers/OpsHandlers.ts"
+import { WebhookHandlers } from "../handlers/WebhookHandlers.ts"
 import { Idempotency, RequiredIdempotency } from "../middleware/Idempotency.ts"
 import { Identity } from "../middleware/Identity.ts"
 import { InvalidRequest } from "../middleware/InvalidRequest.ts"
 import { RequestScope } from "../middleware/RequestScope.ts"
+import { pathOf } from "../middleware/requestPath.ts"
 import { DOCS_PATH, OPENAPI_PATH, routeOf } from "../ops/routes.ts"
 
 export { DOCS_PATH, OPENAPI_PATH } from "../ops/routes.ts"
@@ -33,7 +34,7 @@ export const HttpApp = HttpRouter.serve(
   Layer.provide(
     Layer.succeed(
       HttpMiddleware.SpanNameGenerator,
-      (request) => `${request.method} ${routeOf(request.method, request.url.split("?")[0] ?? request.url)}`
+      (request) => `${request.method} ${routeOf(request.method, pathOf(request.url))}`
     )
   )
 )

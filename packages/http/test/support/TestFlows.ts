@@ -1,9 +1,9 @@
+import { CheckoutFlows } from "@orchestra/core/checkout/CheckoutFlows"
 import type { ApiError } from "@orchestra/core/domain/Errors"
 import type { CartType, Owner } from "@orchestra/core/domain/Owner"
-import { CheckoutFlows } from "@orchestra/core/checkout/CheckoutFlows"
 import { CartFlows } from "@orchestra/core/flows/CartFlows"
-import { SuggestionsFlow } from "@orchestra/core/suggestions/SuggestionsFlow"
 import { RequestContext } from "@orchestra/core/runtime/RequestContext"
+import { SuggestionsFlow } from "@orchestra/core/suggestions/SuggestionsFlow"
 import { Context, Effect, Layer, Ref } from "effect"
 import {
   deleteCartResponse,
