@@ -26,8 +26,8 @@ import { benchSandbox } from "./seed.ts"
 
 /**
  * `node src/costs.ts [iterations]`: CPU time per call, without HTTP, of (1) one step through the
- * step runner against a plain Effect, and (2) the full GET flow over the in-process simulators,
- * ours against the baseline's. CPU time (process.cpuUsage), not wall time, so other load on the
+ * step runner against a plain Effect, and (2) the full and the cached GET flows over the
+ * in-process simulators, ours against the baseline's. CPU time (process.cpuUsage), not wall time, so other load on the
  * machine matters little; each figure is the best of four rounds after a warm-up round. The
  * numbers to compare before and after a change to the step runner, resilience or telemetry.
  */
@@ -93,4 +93,8 @@ const baseline = makeFlows({
 })
 await cpuPerCall("baseline: getFull, 20 lines, in-process", () =>
   baseline.getFull({ requestId: "cost", warnings: [] }, { owner: owner("b_g20_0"), cartType: "DEFAULT" })
+)
+await cpuPerCall("ours: getCached, 20 lines, in-process", () => withContext(built.ours.getCached({ owner: owner("o_g20_0"), cartType: "DEFAULT" })))
+await cpuPerCall("baseline: getCached, 20 lines, in-process", () =>
+  baseline.getCached({ requestId: "cost", warnings: [] }, { owner: owner("b_g20_0"), cartType: "DEFAULT" })
 )
