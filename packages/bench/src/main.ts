@@ -4,16 +4,24 @@ import os from "node:os"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
+import { buildAll, outputOf } from "../../http/scripts/build.ts"
 import { consoleTable, markdown, NOTES_MARKER } from "./report.ts"
 import type { BenchResults } from "./results.ts"
-import { type GroupOutcome, groupName, redisAnswers, runGroup } from "./run.ts"
+import { type Entries, type GroupOutcome, groupName, PRODUCTION_NODE_FLAGS, redisAnswers, runGroup } from "./run.ts"
 import { fullGroups, type Group, quickGroups, scenarioName } from "./scenarios.ts"
 
 /**
- * `pnpm bench [--quick] [--duration S] [--warmup S] [--only TEXT] [--out DIR] [--profile]`
+ * `pnpm bench [--quick] [--duration S] [--warmup S] [--only TEXT] [--out DIR] [--profile] [--from-source | --no-build] [--node-flags="…"]`
  *
- * Runs the TypeScript sources directly: Node 24 only erases the type annotations, so the code V8
- * runs is what `tsc` would emit for our ES2023 target, and a build step would add nothing but time.
+ * Builds first (`pnpm build`'s rolldown bundles of the three processes into `dist/bench/`, a few
+ * seconds) and runs ours and the baseline from their bundles, as production should run the
+ * server: the same JavaScript as the sources with the types erased (so the same CPU per request),
+ * but only the modules reached, which is most of the resident memory at start. `--from-source`
+ * skips the build and runs `src/*.ts` under Node's type stripping, as before; `--no-build` runs
+ * the bundles already in `dist/bench/` (to compare Node flags on one build while the sources
+ * change). Ours and the baseline get the same treatment: both bundled (or both from source), both
+ * started with the same Node flags — `PRODUCTION_NODE_FLAGS` unless `--node-flags="…"` says
+ * otherwise (with the `=`, since the value starts with a dash; `--node-flags=` for none).
  */
 const { values } = parseArgs({
   options: {
@@ -22,7 +30,10 @@ const { values } = parseArgs({
     warmup: { type: "string" },
     only: { type: "string" },
     out: { type: "string" },
-    profile: { type: "boolean", default: false }
+    profile: { type: "boolean", default: false },
+    "from-source": { type: "boolean", default: false },
+    "no-build": { type: "boolean", default: false },
+    "node-flags": { type: "string" }
   }
 })
 
@@ -56,11 +67,23 @@ const selected: ReadonlyArray<Group> = (quick ? quickGroups : fullGroups)
 
 const startedAt = new Date()
 const loadAtStart = os.loadavg()
+const fromSource = values["from-source"] === true
+const nodeFlags = values["node-flags"] === undefined ? PRODUCTION_NODE_FLAGS : values["node-flags"].split(/\s+/).filter((f) => f.length > 0)
+const entries: Entries = fromSource
+  ? { ours: join(srcDir, "oursServer.ts"), baseline: join(srcDir, "baseline", "server.ts"), sandbox: join(srcDir, "sandboxServer.ts") }
+  : { ours: outputOf("bench/ours"), baseline: outputOf("bench/baseline"), sandbox: outputOf("bench/sandbox") }
+if (!fromSource && values["no-build"] !== true) {
+  const buildStarted = performance.now()
+  await buildAll({ only: ["bench/ours", "bench/baseline", "bench/sandbox"] })
+  log(`Built dist/bench/{ours,baseline,sandbox}.js in ${((performance.now() - buildStarted) / 1000).toFixed(1)} s`)
+}
 const skipped: Array<string> = []
 const outcomes: Array<GroupOutcome> = []
 const redis = selected.some((g) => g.store === "redis") ? await redisAnswers() : true
 
-log(`pnpm bench${quick ? " --quick" : ""}: ${durationS} s measured + ${warmupS} s warm-up per side and scenario; Node ${process.version}`)
+log(
+  `pnpm bench${quick ? " --quick" : ""}: ${durationS} s measured + ${warmupS} s warm-up per side and scenario; Node ${process.version}; ${fromSource ? "from the TypeScript sources" : "bundles"}; node flags: ${nodeFlags.join(" ") || "none"}`
+)
 for (const group of selected) {
   if (group.store === "redis" && !redis) {
     skipped.push(...group.scenarios.map((s) => `${scenarioName(s, group)} (${group.mode}): no Redis answering on 127.0.0.1:6379`))
@@ -68,7 +91,7 @@ for (const group of selected) {
   }
   log(`${groupName(group)}:`)
   outcomes.push(
-    await runGroup(group, { durationS, warmupS, sizes, srcDir, logDir: join(packageDir, "tmp", "logs"), profileDir, log })
+    await runGroup(group, { durationS, warmupS, sizes, entries, nodeFlags, srcDir, logDir: join(packageDir, "tmp", "logs"), profileDir, log })
   )
 }
 

@@ -1,8 +1,7 @@
-import { join } from "node:path"
 import { sandboxServiceUrls } from "@orchestra/testkit/sandbox/SandboxServer"
 import { Redis } from "ioredis"
 import { figuresOf, type LoadFigures, type LoadRun, type LoadSpec, runLoad } from "./load.ts"
-import { freePort, sampleRss, type Server, startServer } from "./procs.ts"
+import { freePort, type Server, sampleRss, startServer } from "./procs.ts"
 import type { ScenarioResult, SideResult } from "./results.ts"
 import {
   criticalCalls,
@@ -11,21 +10,43 @@ import {
   gatewayHeaders,
   type Identity,
   itemsBody,
-  placeOrderBody,
   type PoolSizes,
+  placeOrderBody,
   poolOf,
   type Scenario,
-  scenarioName,
   type Side,
+  scenarioName,
   seedPlanFor,
   sidePrefix
 } from "./scenarios.ts"
 import { encodeSeedPlan, SEED_ENV } from "./seed.ts"
 
+/** The three processes' entry files: `dist/bench/*.js` bundles, or `src/*.ts` with `--from-source`. */
+export interface Entries {
+  readonly ours: string
+  readonly baseline: string
+  readonly sandbox: string
+}
+
+/**
+ * Node flags ours and the baseline start with unless `--node-flags` says otherwise: the set we
+ * recommend for production (packages/bench/RESULTS.md, Notes: RSS). Without them V8, seeing 24 GB
+ * free, lets the young generation grow to 128 MB and the old one to four times its live data
+ * before a full collection, so a loaded server sits at 350–450 MB of mostly garbage. A young
+ * generation of 2 × 8 MB and a full collection once the old generation has doubled (V8's own
+ * `--heap-growing-percent`, instead of `--max-old-space-size`, which also shrinks the growth but
+ * cost 20 % more CPU) bring the peak to ~220 MB for ~5–10 % more CPU per request.
+ */
+export const PRODUCTION_NODE_FLAGS: ReadonlyArray<string> = ["--max-semi-space-size=8", "--heap-growing-percent=100"]
+
 export interface RunOptions {
   readonly durationS: number
   readonly warmupS: number
   readonly sizes: PoolSizes
+  readonly entries: Entries
+  /** For ours and the baseline alike (the sandbox server runs with none). */
+  readonly nodeFlags: ReadonlyArray<string>
+  /** The working directory of every process. */
   readonly srcDir: string
   readonly logDir: string
   /** `--cpu-prof` into this folder for ours and the baseline. */
@@ -196,7 +217,7 @@ export const runGroup = async (group: Group, options: RunOptions): Promise<Group
     if (group.mode === "http") {
       const sandbox = await startServer({
         name: "sandbox",
-        entry: join(options.srcDir, "sandboxServer.ts"),
+        entry: options.entries.sandbox,
         port: await freePort(),
         env: { [SEED_ENV]: encodeSeedPlan([...oursPlan, ...basePlan]), BENCH_FAULTS: faults },
         healthPath: "/api/pickup-points/pickup_1",
@@ -217,7 +238,7 @@ export const runGroup = async (group: Group, options: RunOptions): Promise<Group
     }
     const ours = await startServer({
       name: "ours",
-      entry: join(options.srcDir, "oursServer.ts"),
+      entry: options.entries.ours,
       port: await freePort(),
       env: {
         ...downstreamEnv,
@@ -226,13 +247,13 @@ export const runGroup = async (group: Group, options: RunOptions): Promise<Group
       },
       healthPath: "/health",
       logDir: options.logDir,
-      nodeFlags: profileFlags("ours"),
+      nodeFlags: [...options.nodeFlags, ...profileFlags("ours")],
       cwd: options.srcDir
     })
     servers.push(ours)
     const baseline = await startServer({
       name: "baseline",
-      entry: join(options.srcDir, "baseline", "server.ts"),
+      entry: options.entries.baseline,
       port: await freePort(),
       env: {
         ...baselineDownstreamEnv,
@@ -241,7 +262,7 @@ export const runGroup = async (group: Group, options: RunOptions): Promise<Group
       },
       healthPath: "/health",
       logDir: options.logDir,
-      nodeFlags: profileFlags("baseline"),
+      nodeFlags: [...options.nodeFlags, ...profileFlags("baseline")],
       cwd: options.srcDir
     })
     servers.push(baseline)
