@@ -8,6 +8,7 @@ import { DownstreamFailure, ResourceConflict, ResourceNotFound } from "../servic
 import { CurrentDeadline } from "./CurrentDeadline.ts"
 import { addWarning, RequestContext } from "./RequestContext.ts"
 import { StepPolicy, type StepPolicyShape } from "./StepPolicy.ts"
+import { stepTimeout } from "./stepTimeout.ts"
 
 export { CurrentDeadline } from "./CurrentDeadline.ts"
 
@@ -111,15 +112,13 @@ export const runStep = <A, E>(
       if (left <= 0) return Effect.fail(noTimeLeft())
       const bounded = Math.min(budget, left)
       const calledAt = clock.currentTimeNanosUnsafe()
-      return Effect.timeoutOrElse(Effect.provideService(call, CurrentDeadline, now + bounded), {
-        duration: bounded,
-        orElse: (): Effect.Effect<never, DeadlineExceeded | DownstreamFailure> =>
-          bounded < budget
-            ? Effect.fail(new DeadlineExceeded({ service, message: `${spec.name} ran past the request deadline` }))
-            : Effect.fail(
-                new DownstreamFailure({ service, endpoint: spec.name, reason: "Timeout", message: `timed out after ${bounded} ms` })
-              )
-      }).pipe(
+      return stepTimeout(Effect.provideService(call, CurrentDeadline, now + bounded), bounded, (): Effect.Effect<never, DeadlineExceeded | DownstreamFailure> =>
+        bounded < budget
+          ? Effect.fail(new DeadlineExceeded({ service, message: `${spec.name} ran past the request deadline` }))
+          : Effect.fail(
+              new DownstreamFailure({ service, endpoint: spec.name, reason: "Timeout", message: `timed out after ${bounded} ms` })
+            )
+      ).pipe(
         // Every attempt that reached the service counts, with its latency, for `/metrics`.
         Effect.onExit((exit) => {
           const seconds = Number(clock.currentTimeNanosUnsafe() - calledAt) / 1e9
