@@ -1,4 +1,4 @@
-import { type Context, Effect, Exit, Metric, Option } from "effect"
+import { Context, Effect, Exit, Metric, Option, Tracer } from "effect"
 
 /**
  * The orchestrator's metrics (Effect `Metric`s, served in Prometheus text at `GET /metrics`).
@@ -141,14 +141,26 @@ export const outcomeOf = (exit: Exit.Exit<unknown, unknown>): string => {
 }
 
 /**
+ * Whether a span would go anywhere. With Effect's native tracer (no exporter installed) spans live
+ * in memory and are dropped: the request's own span still carries the trace and span ids into the
+ * logs and the `traceparent` downstream, so the flow and step spans under it are skipped, which
+ * saves ~3 µs of CPU per step.
+ */
+export const spansExported = (context: Context.Context<never>): boolean => Context.get(context, Tracer.Tracer) !== Tracer.nativeTracer
+
+/**
  * A flow in its own tracing span, `flow.<name>`: the parent of its steps' spans, so a trace shows
  * which flow made which downstream calls. The span carries the flow's outcome.
  */
 export const tracedFlow =
   <I, A, E, R>(name: string, flow: (input: I) => Effect.Effect<A, E, R>) =>
   (input: I): Effect.Effect<A, E, R> =>
-    flow(input).pipe(
-      Effect.onExit((exit) => Effect.annotateCurrentSpan("orchestra.outcome", outcomeOf(exit))),
-      // The span's name says which flow it is; a stack trace would cost more than the span.
-      Effect.withSpan(`flow.${name}`, { attributes: { "orchestra.flow": name } }, { captureStackTrace: false })
+    Effect.contextWith((context: Context.Context<never>) =>
+      spansExported(context)
+        ? flow(input).pipe(
+            Effect.onExit((exit) => Effect.annotateCurrentSpan("orchestra.outcome", outcomeOf(exit))),
+            // The span's name says which flow it is; a stack trace would cost more than the span.
+            Effect.withSpan(`flow.${name}`, { attributes: { "orchestra.flow": name } }, { captureStackTrace: false })
+          )
+        : flow(input)
     )

@@ -1,6 +1,6 @@
 import { Clock, Context, Effect, Exit, Option } from "effect"
 import { DeadlineExceeded, DownstreamError, DownstreamTimeout, DownstreamUnavailable } from "../domain/Errors.ts"
-import { type DownstreamOutcome, recordDownstreamCallUnsafe } from "../observability/Telemetry.ts"
+import { type DownstreamOutcome, recordDownstreamCallUnsafe, spansExported } from "../observability/Telemetry.ts"
 import { fullJitter } from "../resilience/fullJitter.ts"
 import { isRejection, type Rejection, Resilience } from "../resilience/Resilience.ts"
 import { isTransient } from "../resilience/transient.ts"
@@ -79,7 +79,7 @@ const retryTransient = <A, E, R>(attempt: Effect.Effect<A, E, R>, policy: StepPo
  * breaker is open, and gets a timeout of min(the call's budget, the time left before the
  * deadline), which it passes on as `CurrentDeadline`; nothing starts after the deadline. Reads
  * and idempotent writes are retried on transient failures only, with capped full jitter. Every
- * step gets a tracing span and a trace record. Declared refusals (404/409) come back unchanged
+ * step gets a trace record, and a tracing span when spans are exported. Declared refusals (404/409) come back unchanged
  * for the flow to interpret; anything else is mapped to the public downstream errors.
  *
  * Every flow runs this once per downstream call, so it reads its services and the clock
@@ -142,7 +142,8 @@ export const runStep = <A, E>(
     )
 
     const outcomeOf = (failed: boolean) => (failed ? (critical ? "failed" : "degraded") : "ok")
-    return (retryable ? retryTransient(attempt, policy) : attempt).pipe(
+    const exported = spansExported(services)
+    const recorded = (retryable ? retryTransient(attempt, policy) : attempt).pipe(
       Effect.onExit((exit) => {
         const failed = Exit.isFailure(exit)
         const outcome = outcomeOf(failed)
@@ -156,11 +157,15 @@ export const runStep = <A, E>(
           critical,
           ...(failed ? { error: describe(Option.getOrUndefined(Exit.findErrorOption(exit))) } : {})
         })
-        return Effect.annotateCurrentSpan({ attempts, outcome })
-      }),
-      // No stack trace: the span's name already says which step it is, and capturing one costs
-      // more than the rest of the span.
-      Effect.withSpan(spec.name, { attributes: { service, critical } }, { captureStackTrace: false }),
+        return exported ? Effect.annotateCurrentSpan({ attempts, outcome }) : Effect.void
+      })
+    )
+    // No stack trace: the span's name already says which step it is, and capturing one costs
+    // more than the rest of the span.
+    const spanned = exported
+      ? Effect.withSpan(recorded, spec.name, { attributes: { service, critical }, captureStackTrace: false })
+      : recorded
+    return spanned.pipe(
       Effect.mapError((e): Exclude<E, DownstreamFailure> | StepFailure => {
         if (e instanceof DownstreamFailure) return toStepFailure(spec.name, e)
         // Everything else is already a declared refusal or a StepFailure; TypeScript cannot
