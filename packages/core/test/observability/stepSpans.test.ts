@@ -1,20 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Tracer } from "effect"
+import { Effect } from "effect"
 import { tracedFlow } from "../../src/observability/Telemetry.ts"
 import { RequestContext } from "../../src/runtime/RequestContext.ts"
 import { runStep } from "../../src/runtime/StepRunner.ts"
+import { recordingTracer } from "../support/recordingTracer.ts"
 
-/** A tracer that exports nowhere but keeps the names of the spans it starts. */
-const recordingTracer = () => {
-  const names: Array<string> = []
-  const tracer = Tracer.make({
-    span: (options) => {
-      names.push(options.name)
-      return new Tracer.NativeSpan(options)
-    }
-  })
-  return { names, tracer }
-}
 
 const flowWithOneStep = tracedFlow("getFull", () =>
   Effect.flatMap(RequestContext.make({ requestId: "r", deadlineMs: 5_000 }), (context) =>

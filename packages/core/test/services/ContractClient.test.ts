@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Arbitrary, Context, Effect, Exit, Option, Tracer } from "effect"
+import { Arbitrary, Context, Effect, Exit, Option } from "effect"
 import { HttpClient, HttpClientError, HttpClientRequest, HttpClientResponse } from "effect/http"
 import { HttpApi, HttpApiClient, type HttpApiEndpoint, type HttpApiGroup } from "effect/http-api"
 import { CurrentDeadline } from "../../src/runtime/CurrentDeadline.ts"
@@ -19,6 +19,7 @@ import { ProductApi } from "../../src/services/Product.ts"
 import { RecommendationsApi } from "../../src/services/Recommendations.ts"
 import { SellerAdminApi } from "../../src/services/SellerAdmin.ts"
 import { ShippingApi } from "../../src/services/Shipping.ts"
+import { recordingTracer } from "../support/recordingTracer.ts"
 
 const baseUrl = "http://downstream.test:8080"
 
@@ -258,17 +259,6 @@ describe("the contract client's outcomes", () => {
   )
 })
 
-/** A tracer that keeps the spans it starts, to tell whether the HttpClient made one of its own. */
-const recordingTracer = () => {
-  const names: Array<string> = []
-  const tracer = Tracer.make({
-    span: (options) => {
-      names.push(options.name)
-      return new Tracer.NativeSpan(options)
-    }
-  })
-  return { names, tracer }
-}
 
 describe("the contract client's trace context", () => {
   it.effect("makes no client span and sends the caller's span as traceparent and b3", () =>
