@@ -25,20 +25,24 @@ export const stepTimeout = <A, E, R, E2>(
       // context is untyped, `R` is what the caller provided.
       const attempt = Effect.runForkWith(parent.context as Context.Context<R>)(self)
       let settled = false
-      const timer = setTimeout(() => {
-        if (settled) return
-        settled = true
-        resume(Effect.andThen(Fiber.interrupt(attempt), orElse()))
-      }, millis)
+      let timer: ReturnType<typeof setTimeout> | undefined
+      // Observed first: an attempt that finished as it was forked (an in-memory store) needs no timer.
       attempt.addObserver((exit) => {
         if (settled) return
         settled = true
-        clearTimeout(timer)
+        if (timer !== undefined) clearTimeout(timer)
         resume(exit)
       })
+      if (!settled) {
+        timer = setTimeout(() => {
+          if (settled) return
+          settled = true
+          resume(Effect.andThen(Fiber.interrupt(attempt), orElse()))
+        }, millis)
+      }
       // The caller was interrupted while the attempt ran: so is the attempt.
       return Effect.suspend(() => {
-        clearTimeout(timer)
+        if (timer !== undefined) clearTimeout(timer)
         return Fiber.interrupt(attempt)
       })
     })
