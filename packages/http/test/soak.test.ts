@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { demoCatalog } from "@orchestra/testkit/catalog/Catalog"
 import { Fault, type FaultRule } from "@orchestra/testkit/faults/Fault"
 import { FaultInjector } from "@orchestra/testkit/faults/FaultInjector"
+import { mulberry32 } from "@orchestra/testkit/faults/mulberry32"
 import { Sandbox, SandboxDownstreams, type Simulators } from "@orchestra/testkit/sandbox/Sandbox"
 import { Clock, Effect, Layer, Logger, Schema } from "effect"
 import type { HttpClient } from "effect/http"
@@ -30,18 +31,7 @@ const faults: ReadonlyArray<FaultRule> = [
   { target: "*", fault: Fault.Latency({ millis: 250 }), rate: 0.06 }
 ]
 
-/** mulberry32: every worker draws its journeys from its own seeded sequence. */
-const prng = (seed: number) => {
-  let state = seed >>> 0
-  return (): number => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-type Random = ReturnType<typeof prng>
+type Random = ReturnType<typeof mulberry32>
 const pick = <A>(random: Random, items: ReadonlyArray<A>): A => items[Math.floor(random() * items.length)]!
 
 interface Line {
@@ -297,7 +287,8 @@ const checkout = (observed: Observed, simulators: Simulators, random: Random, cu
 /** A worker runs journeys until the time is up or the journey budget is spent. */
 const worker = (observed: Observed, simulators: Simulators, index: number, deadline: number, budget: { left: number }, busy: Set<string>) =>
   Effect.gen(function* () {
-    const random = prng(SEED + index)
+    // Every worker draws its journeys from its own seeded sequence.
+    const random = mulberry32(SEED + index)
     while ((yield* Clock.currentTimeMillis) < deadline && budget.left-- > 0) {
       const roll = random()
       const fresh = `cust_soak_${index}_${crypto.randomUUID()}`

@@ -1,6 +1,7 @@
 import { Context, Effect, Layer } from "effect"
 import type { Fault, FaultRule } from "./Fault.ts"
 import { matches } from "./Fault.ts"
+import { mulberry32 } from "./mulberry32.ts"
 
 /**
  * Decides which faults a downstream call suffers. Rates use a seeded generator (mulberry32), so
@@ -63,14 +64,3 @@ export class FaultInjector extends Context.Service<
 }
 
 const MAX_CALLS_KEPT = 200_000
-
-const mulberry32 = (seed: number) => {
-  let state = seed >>> 0
-  return (): number => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
