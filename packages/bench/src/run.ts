@@ -1,7 +1,8 @@
+import { freePort } from "@orchestra/testkit/net/freePort"
 import { sandboxServiceUrls } from "@orchestra/testkit/sandbox/SandboxServer"
 import { Redis } from "ioredis"
 import { figuresOf, type LoadFigures, type LoadRun, type LoadSpec, runLoad } from "./load.ts"
-import { freePort, type Server, sampleRss, startServer } from "./procs.ts"
+import { type Server, sampleRss, startServer } from "./procs.ts"
 import type { ScenarioResult, SideResult } from "./results.ts"
 import {
   criticalCalls,

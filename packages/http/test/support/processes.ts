@@ -1,9 +1,9 @@
 import { type ChildProcess, execFile, spawn, spawnSync } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { freePort as freeLoopbackPort } from "@orchestra/testkit/net/freePort"
 import { Effect, type Scope } from "effect"
 
 /** A child process with its output kept for error messages and its exit awaited. */
@@ -43,19 +43,8 @@ export const scopedChild = (command: string, args: ReadonlyArray<string>, env?: 
     (child) => killChild(child)
   )
 
-/** A loopback port nobody listens on right now (the OS picks it; a race with other processes is unlikely). */
-export const freePort: Effect.Effect<number> = Effect.promise(
-  () =>
-    new Promise<number>((resolve, reject) => {
-      const server = createServer()
-      server.once("error", reject)
-      server.listen(0, "127.0.0.1", () => {
-        const address = server.address()
-        const port = typeof address === "object" && address !== null ? address.port : 0
-        server.close(() => resolve(port))
-      })
-    })
-)
+/** A loopback port nobody listens on right now. */
+export const freePort: Effect.Effect<number> = Effect.promise(freeLoopbackPort)
 
 /** Polls `check` every `everyMs` until it holds, at most `attempts` times; dies naming `what` otherwise. */
 export const waitUntil = <E, R>(
