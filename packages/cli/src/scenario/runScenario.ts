@@ -4,6 +4,7 @@ import { ConfigProvider, Effect, Layer, References } from "effect"
 import { HttpClient, HttpClientRequest, HttpServer } from "effect/http"
 import { ServerConfig } from "@orchestra/http/config/ServerConfig"
 import { orchestraOn } from "@orchestra/http/server/Server"
+import { parseJsonOrText } from "@orchestra/testkit/replay/requestBody"
 import { checkExpectations } from "./expectations.ts"
 import { parseJsonPath, valueAt } from "./jsonPath.ts"
 import type { Scenario, ScenarioStep } from "./Scenario.ts"
@@ -26,15 +27,6 @@ const identityHeaders = (identity: Scenario["identity"]): Record<string, string>
   ...(identity.customer_id === undefined ? {} : { "x-customer-id": identity.customer_id }),
   ...(identity.session_id === undefined ? {} : { "x-session-id": identity.session_id })
 })
-
-const parseBody = (text: string): unknown => {
-  if (text.length === 0) return null
-  try {
-    return JSON.parse(text)
-  } catch {
-    return text
-  }
-}
 
 /** Query and header values are strings on the wire; a saved number is sent as its text. */
 const asStrings = (value: unknown): Record<string, string> =>
@@ -64,7 +56,7 @@ const runStep = (client: HttpClient.HttpClient, scenario: Scenario, step: Scenar
     const outcome = yield* client
       .execute(body.value === undefined ? request : HttpClientRequest.bodyJsonUnsafe(request, body.value))
       .pipe(
-        Effect.flatMap((response) => Effect.map(response.text, (text) => ({ status: response.status, body: parseBody(text) }))),
+        Effect.flatMap((response) => Effect.map(response.text, (text) => ({ status: response.status, body: parseJsonOrText(text) }))),
         Effect.result
       )
     const durationMs = Math.round((performance.now() - started) * 10) / 10

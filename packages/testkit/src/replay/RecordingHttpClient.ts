@@ -2,7 +2,7 @@ import { Effect, Exit, Layer } from "effect"
 import { HttpClient, HttpClientResponse } from "effect/http"
 import { matchRoute } from "./ContractRoutes.ts"
 import type { Interaction } from "./Fixture.ts"
-import { pathOf, requestBodyJson } from "./requestBody.ts"
+import { parseJsonOrText, pathOf, requestBodyJson } from "./requestBody.ts"
 
 /** Where a recording client puts what it saw; `recording()` false lets calls through unrecorded (setup). */
 export interface RecordingSink {
@@ -30,15 +30,6 @@ const bodiless = new Set([204, 205, 304])
 
 /** Milliseconds to a tenth: loopback calls take well under one. */
 const elapsedSince = (started: number) => Math.round((performance.now() - started) * 10) / 10
-
-const parseBody = (text: string): unknown => {
-  if (text.length === 0) return null
-  try {
-    return JSON.parse(text)
-  } catch {
-    return text
-  }
-}
 
 /**
  * Wraps the live `HttpClient` so that every downstream call is written to `sink` with its status,
@@ -69,7 +60,7 @@ export const recordingLayer = (sink: RecordingSink) =>
               sink.record({
                 ...base,
                 status: response.status,
-                response_body: parseBody(text),
+                response_body: parseJsonOrText(text),
                 latency_ms: elapsedSince(started)
               })
               // The body was read here; the caller gets the same bytes in a fresh response.

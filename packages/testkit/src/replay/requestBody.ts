@@ -1,6 +1,7 @@
 import type { HttpClientRequest } from "effect/http"
 
-const parse = (text: string): unknown => {
+/** A body as a JSON value: null when empty, the text itself when it is not JSON. */
+export const parseJsonOrText = (text: string): unknown => {
   if (text.length === 0) return null
   try {
     return JSON.parse(text)
@@ -15,9 +16,9 @@ export const requestBodyJson = (request: HttpClientRequest.HttpClientRequest): u
   const body = request.body
   switch (body._tag) {
     case "Uint8Array":
-      return parse(body.text ?? new TextDecoder().decode(body.body))
+      return parseJsonOrText(body.text ?? new TextDecoder().decode(body.body))
     case "Raw":
-      return typeof body.body === "string" ? parse(body.body) : null
+      return typeof body.body === "string" ? parseJsonOrText(body.body) : null
     default:
       return null
   }
