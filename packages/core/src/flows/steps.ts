@@ -36,6 +36,10 @@ const orNone = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
     )
   )
 
+/** One lookup per store, all at once; a store the service does not know is left out. */
+const perStore = <A, E, R>(storeIds: ReadonlyArray<StoreId>, lookup: (storeId: StoreId) => Effect.Effect<Option.Option<A>, E, R>) =>
+  Effect.map(Effect.forEach(storeIds, lookup, { concurrency: "unbounded" }), (found) => found.flatMap(Option.toArray))
+
 /**
  * Every downstream call the cart flows make, named as the trace names it (`service.endpoint`) and
  * run through the step runner with its policy. Flows compose these; they never call a service
@@ -55,24 +59,14 @@ export const makeSteps = (deps: FlowDeps) => ({
     runStep(read("inventory.checkAvailability"), deps.inventory.checkAvailability({ payload: { items } })),
 
   storeStatuses: (domainId: DomainId, storeIds: ReadonlyArray<StoreId>) =>
-    Effect.forEach(
-      storeIds,
-      (storeId) =>
-        orNone(
-          runStep(read("sellerAdmin.storeStatus"), deps.sellerAdmin.storeStatus({ params: { domain_id: domainId, store_id: storeId } }))
-        ),
-      { concurrency: "unbounded" }
-    ).pipe(Effect.map((found) => found.flatMap(Option.toArray))),
+    perStore(storeIds, (storeId) =>
+      orNone(runStep(read("sellerAdmin.storeStatus"), deps.sellerAdmin.storeStatus({ params: { domain_id: domainId, store_id: storeId } })))
+    ),
 
   taxSettings: (domainId: DomainId, storeIds: ReadonlyArray<StoreId>) =>
-    Effect.forEach(
-      storeIds,
-      (storeId) =>
-        orNone(
-          runStep(read("sellerAdmin.taxSettings"), deps.sellerAdmin.taxSettings({ params: { domain_id: domainId, store_id: storeId } }))
-        ),
-      { concurrency: "unbounded" }
-    ).pipe(Effect.map((found) => found.flatMap(Option.toArray))),
+    perStore(storeIds, (storeId) =>
+      orNone(runStep(read("sellerAdmin.taxSettings"), deps.sellerAdmin.taxSettings({ params: { domain_id: domainId, store_id: storeId } })))
+    ),
 
   shippingRate: (deliveryOptionId: DeliveryOptionId, storeIds: ReadonlyArray<StoreId>, addressId: AddressId | undefined) =>
     optionalStep(
