@@ -118,6 +118,14 @@ export const placeOrderBody = (net: number) =>
 
 const scenario = (flow: Flow, lines: number, connections: number): Scenario => ({ flow, lines, connections })
 
+/** Each flow once at this many connections: the cached and full GET and items on 20-line carts, place-order on 1-line ones. */
+const everyFlow = (connections: number): ReadonlyArray<Scenario> => [
+  scenario("cached-get", 20, connections),
+  scenario("full-get", 20, connections),
+  scenario("items-full", 20, connections),
+  scenario("place-order", 1, connections)
+]
+
 /**
  * The full run: every flow in both downstream modes at 100 connections, the cached GET on memory
  * and Redis, the 10 ms latency mode (also at 10 connections, below saturation), and scaling over
@@ -129,10 +137,7 @@ export const fullGroups: ReadonlyArray<Group> = [
     store: "memory",
     latencyMs: 0,
     scenarios: [
-      scenario("cached-get", 20, 100),
-      scenario("full-get", 20, 100),
-      scenario("items-full", 20, 100),
-      scenario("place-order", 1, 100),
+      ...everyFlow(100),
       scenario("full-get", 1, 100),
       scenario("full-get", 10, 100),
       scenario("full-get", 100, 100),
@@ -146,10 +151,7 @@ export const fullGroups: ReadonlyArray<Group> = [
     store: "memory",
     latencyMs: 0,
     scenarios: [
-      scenario("cached-get", 20, 100),
-      scenario("full-get", 20, 100),
-      scenario("items-full", 20, 100),
-      scenario("place-order", 1, 100),
+      ...everyFlow(100),
       scenario("full-get", 1, 100),
       scenario("full-get", 100, 100),
       scenario("full-get", 20, 10)
@@ -163,10 +165,7 @@ export const fullGroups: ReadonlyArray<Group> = [
     store: "memory",
     latencyMs: 10,
     scenarios: [
-      scenario("cached-get", 20, 100),
-      scenario("full-get", 20, 100),
-      scenario("items-full", 20, 100),
-      scenario("place-order", 1, 100),
+      ...everyFlow(100),
       // Below saturation: what each side adds above the critical path when it is not queueing.
       scenario("full-get", 20, 10),
       scenario("place-order", 1, 10)
@@ -176,7 +175,7 @@ export const fullGroups: ReadonlyArray<Group> = [
     mode: "http",
     store: "memory",
     latencyMs: 10,
-    scenarios: [scenario("cached-get", 20, 100), scenario("full-get", 20, 100), scenario("items-full", 20, 100), scenario("place-order", 1, 100)]
+    scenarios: everyFlow(100)
   }
 ]
 
@@ -186,7 +185,7 @@ export const quickGroups: ReadonlyArray<Group> = [
     mode: "in-process",
     store: "memory",
     latencyMs: 0,
-    scenarios: [scenario("cached-get", 20, 10), scenario("full-get", 20, 10), scenario("items-full", 20, 10), scenario("place-order", 1, 10)]
+    scenarios: everyFlow(10)
   },
   { mode: "http", store: "memory", latencyMs: 0, scenarios: [scenario("full-get", 20, 10)] }
 ]
