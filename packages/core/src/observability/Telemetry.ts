@@ -10,7 +10,7 @@ import { Context, Effect, Exit, Metric, Option, Tracer } from "effect"
 const secondsBoundaries = Metric.exponentialBoundaries({ start: 0.001, factor: 2, count: 14 })
 
 /**
- * A metric and its series, one per label set, each built on its first use with its labels as
+ * A metric's series, one per label set, each built on its first use with its labels as
  * fixed attributes. `Metric.withAttributes` would instead re-derive the series key (a sort and a
  * JSON string) on every update, which on the hot path — every downstream call, every request —
  * cost more than the update itself. The series are found through one map per label, so a lookup
@@ -18,7 +18,7 @@ const secondsBoundaries = Metric.exponentialBoundaries({ start: 0.001, factor: 2
  */
 const labelled = <Input, State>(
   names: ReadonlyArray<string>,
-  make: (attributes?: Readonly<Record<string, string>>) => Metric.Metric<Input, State>
+  make: (attributes: Readonly<Record<string, string>>) => Metric.Metric<Input, State>
 ) => {
   interface Level {
     readonly next: Map<string, Level>
@@ -26,7 +26,6 @@ const labelled = <Input, State>(
   }
   const root: Level = { next: new Map(), series: undefined }
   return {
-    metric: make(),
     /** The series for these label values, in the order of `names`. */
     with: (...values: ReadonlyArray<string>): Metric.Metric<Input, State> => {
       let level = root
@@ -92,8 +91,6 @@ const checkoutsBy = labelled(["phase", "outcome"], (attributes) =>
   })
 )
 
-/** Computed-cart cache lookups, read back by `/metrics` for its hit ratio. */
-export const cacheLookups = cacheLookupsBy.metric
 
 export type DownstreamOutcome = "ok" | "refused" | "error" | "timeout" | "rejected" | "interrupted"
 
@@ -113,6 +110,10 @@ export const recordDownstreamCallUnsafe = (
 }
 
 export const recordCacheLookup = (result: "hit" | "miss") => Metric.update(cacheLookupsBy.with(result), 1)
+
+/** The cache lookups with this result so far, read back by `/metrics` for its hit ratio. */
+export const cacheLookupCount = (result: "hit" | "miss") =>
+  Effect.map(Metric.value(cacheLookupsBy.with(result)), (state) => state.count)
 
 export const recordCheckout = (phase: "place_order" | "webhook", outcome: string) =>
   Metric.update(checkoutsBy.with(phase, outcome), 1)

@@ -1,4 +1,4 @@
-import { cacheLookups } from "@orchestra/core/observability/Telemetry"
+import { cacheLookupCount } from "@orchestra/core/observability/Telemetry"
 import type { BreakerState } from "@orchestra/core/resilience/CircuitBreaker"
 import type { ResilienceShape } from "@orchestra/core/resilience/Resilience"
 import { Effect, Metric } from "effect"
@@ -16,9 +16,6 @@ const cacheHitRatio = Metric.gauge("orchestra_cache_hit_ratio", {
   description: "Cache hits / lookups of GET /cart?compute=false since start (0 before the first lookup)"
 })
 
-const countOf = (result: "hit" | "miss") =>
-  Effect.map(Metric.value(Metric.withAttributes(cacheLookups, { result })), (state) => state.count)
-
 /**
  * The metrics in Prometheus text. Breaker states and the cache hit ratio are gauges read at
  * scrape time: the breakers live in `Resilience`, the ratio is derived from the lookup counters.
@@ -31,8 +28,8 @@ export const prometheusText = (resilience: ResilienceShape) =>
       }
       yield* Metric.update(Metric.withAttributes(circuitFailures, { service: breaker.service }), breaker.consecutiveFailures)
     }
-    const hits = yield* countOf("hit")
-    const lookups = hits + (yield* countOf("miss"))
+    const hits = yield* cacheLookupCount("hit")
+    const lookups = hits + (yield* cacheLookupCount("miss"))
     yield* Metric.update(cacheHitRatio, lookups === 0 ? 0 : hits / lookups)
     return yield* PrometheusMetrics.format()
   })
