@@ -1,3 +1,4 @@
+import { redisAnswers as redisAnswersAt } from "@orchestra/core/stores/redisAnswers"
 import { freePort } from "@orchestra/testkit/net/freePort"
 import { sandboxServiceUrls } from "@orchestra/testkit/sandbox/SandboxServer"
 import { Redis } from "ioredis"
@@ -86,18 +87,8 @@ export const cleanRedis = async () => {
   }
 }
 
-export const redisAnswers = async (): Promise<boolean> => {
-  const client = new Redis(redisUrlOf("ours"), { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 1_000, retryStrategy: () => null })
-  client.on("error", () => {})
-  try {
-    await client.connect()
-    return (await client.ping()) === "PONG"
-  } catch {
-    return false
-  } finally {
-    client.disconnect()
-  }
-}
+/** Whether the Redis the Redis-store scenarios use answers. */
+export const redisAnswers = () => redisAnswersAt(redisUrlOf("ours"))
 
 export const groupName = (group: Group) =>
   `${group.mode}, ${group.store} stores${group.latencyMs > 0 ? `, +${group.latencyMs} ms per downstream call` : ""}`

@@ -1,28 +1,15 @@
 import { describe, expect, it, type Vitest } from "@effect/vitest"
 import { Clock, Effect, Layer, type Scope } from "effect"
 import { TestClock } from "effect/testing"
-import { Redis } from "ioredis"
 import { RedisConnection } from "../../src/stores/RedisConnection.ts"
+import { redisAnswers } from "../../src/stores/redisAnswers.ts"
 import { StoreUnavailable } from "../../src/stores/StoreUnavailable.ts"
 
 export const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379"
 /** Nothing listens here: the Redis layers must build anyway, and their calls fail with StoreUnavailable, quickly. */
 export const deadRedisUrl = "redis://127.0.0.1:6390"
 
-const ping = async () => {
-  const client = new Redis(redisUrl, { lazyConnect: true, connectTimeout: 1_000, retryStrategy: () => null })
-  client.on("error", () => {})
-  try {
-    await client.connect()
-    return (await client.ping()) === "PONG"
-  } catch {
-    return false
-  } finally {
-    client.disconnect()
-  }
-}
-
-const reachable = await ping()
+const reachable = await redisAnswers(redisUrl)
 // Locally a missing Redis skips its suites; in CI it must fail them instead of hiding them.
 export const skipRedis = !reachable && !process.env.CI
 
