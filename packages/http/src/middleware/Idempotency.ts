@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto"
-import type { Owner } from "@orchestra/core/domain/Owner"
+import { keyScope, MAX_IDEMPOTENCY_KEY_LENGTH } from "@orchestra/core/domain/IdempotencyKey"
 import { type BeginOutcome, IdempotencyStore, type StoredResponse } from "@orchestra/core/stores/IdempotencyStore"
 import { Cause, Effect, Exit, Layer, Option, Schema } from "effect"
 import { HttpServerRequest, HttpServerResponse } from "effect/http"
@@ -11,11 +11,6 @@ import { responseContentType, responseText } from "./responseText.ts"
 
 export const IDEMPOTENCY_KEY_HEADER = "idempotency-key"
 export const REPLAYED_HEADER = "idempotent-replayed"
-export const MAX_IDEMPOTENCY_KEY_LENGTH = 255
-
-/** Keys are scoped to the owner (DESIGN §3), across cart types: one key names one operation. */
-export const idempotencyScope = (owner: Owner): string =>
-  owner._tag === "Customer" ? `${owner.domainId}:c:${owner.customerId}` : `${owner.domainId}:s:${owner.sessionId}`
 
 /** Same method, path, query and exact body bytes: the same request. */
 export const fingerprintOf = (method: string, url: string, body: string): string =>
@@ -82,7 +77,7 @@ const makeIdempotency = (required: boolean) =>
         if (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
           return yield* fail("INVALID_REQUEST", `Header Idempotency-Key must be 1-${MAX_IDEMPOTENCY_KEY_LENGTH} characters`)
         }
-        const scope = idempotencyScope(yield* CurrentOwner)
+        const scope = keyScope(yield* CurrentOwner)
         // Reading the body here caches it for the payload decoder; an oversized body fails as a 413 at the edge.
         const body = yield* Effect.orDie(request.text)
         const fingerprint = fingerprintOf(request.method, request.url, body)
