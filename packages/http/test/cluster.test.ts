@@ -1,7 +1,6 @@
 import { describe, expect, layer } from "@effect/vitest"
 import { type CachedCart, CartCache } from "@orchestra/core/stores/CartCache"
 import { CartLock, LockTimeout } from "@orchestra/core/stores/CartLock"
-import { CheckoutStore, type SagaRecord } from "@orchestra/core/stores/CheckoutStore"
 import { BeginOutcome, IdempotencyStore } from "@orchestra/core/stores/IdempotencyStore"
 import { RedisConnection } from "@orchestra/core/stores/RedisConnection"
 import { Context, Effect, Layer, Option, Schema } from "effect"
@@ -23,8 +22,7 @@ const ClusterConnection = Layer.unwrap(
 const ClusterStores = Layer.mergeAll(
   CartCache.layerRedis,
   CartLock.layerRedis,
-  IdempotencyStore.layerRedis,
-  CheckoutStore.layerRedis
+  IdempotencyStore.layerRedis
 ).pipe(Layer.provideMerge(ClusterConnection), Layer.provideMerge(ClusterProcesses))
 
 const id = (prefix: string) => `${prefix}-${crypto.randomUUID()}`
@@ -35,14 +33,6 @@ const entry = (cartId: string, version: number): CachedCart => ({
   computedAt: 1_700_000_000_000 + version,
   computed: true,
   body: JSON.stringify({ cartId, version })
-})
-
-const saga = (gatewayOrderIds: ReadonlyArray<string>): SagaRecord => ({
-  orderId: id("order"),
-  state: "STARTED",
-  gatewayOrderIds,
-  data: "{}",
-  updatedAt: 0
 })
 
 const Placed = Schema.Struct({
@@ -129,38 +119,7 @@ describe.skipIf(skipRedisProcesses)("a real Redis Cluster (3 masters)", () => {
       })
     )
 
-    it.effect("saga: created once, found by gateway order id (another slot), compare-and-set moves once and never back", () =>
-      Effect.gen(function* () {
-        const store = yield* CheckoutStore
-        const gatewayOrderId = id("gw")
-        const record = saga([gatewayOrderId])
-        expect(yield* store.create(record)).toBe("created")
-        expect(yield* store.create(record)).toBe("exists")
-        expect(Option.map(yield* store.findByGatewayOrderId(gatewayOrderId), (r) => r.orderId)).toEqual(Option.some(record.orderId))
-        const later = id("gw")
-        yield* store.addGatewayOrderId(record.orderId, later)
-        expect(Option.map(yield* store.findByGatewayOrderId(later), (r) => r.gatewayOrderIds)).toEqual(
-          Option.some([gatewayOrderId, later])
-        )
-
-        expect((yield* store.transition(record.orderId, "PAYMENTS_PENDING"))._tag).toBe("Moved")
-        const raced = yield* Effect.all(
-          Array.from({ length: 8 }, () => store.transition(record.orderId, "PAYMENT_CONFIRMED", "{\"won\":true}")),
-          { concurrency: "unbounded" }
-        )
-        expect(raced.filter((r) => r._tag === "Moved")).toHaveLength(1)
-        expect((yield* store.transition(record.orderId, "PAYMENTS_PENDING"))._tag).toBe("Rejected")
-        expect(Option.map(yield* store.get(record.orderId), (r) => [r.state, r.data])).toEqual(
-          Option.some(["PAYMENT_CONFIRMED", "{\"won\":true}"])
-        )
-
-        const eventId = id("evt")
-        expect(yield* store.markEventProcessed(eventId)).toBe(true)
-        expect(yield* store.markEventProcessed(eventId)).toBe(false)
-      })
-    )
-
-    it.effect("an HTTP cart journey with place-order over the cluster: cache, lock, idempotency, saga and webhook", () =>
+    it.effect("an HTTP cart journey with place-order over the cluster: cache, lock, idempotency, checkout and webhook", () =>
       Effect.gen(function* () {
         const cluster = yield* TestCluster
         const headers = { "x-domain-id": "dom_demo", "x-customer-id": id("cust_cluster") }

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { CartCache } from "@orchestra/core/stores/CartCache"
 import { CartLock } from "@orchestra/core/stores/CartLock"
-import { CheckoutStore } from "@orchestra/core/stores/CheckoutStore"
 import { IdempotencyStore } from "@orchestra/core/stores/IdempotencyStore"
 import { StoreUnavailable } from "@orchestra/core/stores/StoreUnavailable"
 import { Clock, Effect, Fiber, Layer } from "effect"
@@ -95,7 +94,7 @@ describe("cart lock with the lock store down", () => {
     })
   )
   const stores = CartMutex.layer.pipe(
-    Layer.provideMerge(Layer.mergeAll(CartCache.layerMemory, DownLock, IdempotencyStore.layerMemory, CheckoutStore.layerMemory, Readiness.layerMemory))
+    Layer.provideMerge(Layer.mergeAll(CartCache.layerMemory, DownLock, IdempotencyStore.layerMemory, Readiness.layerMemory))
   )
 
   it.live("mutations still work, under an in-process lock, with a warning", () => {

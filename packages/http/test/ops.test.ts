@@ -1,7 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { CartCache } from "@orchestra/core/stores/CartCache"
 import { CartLock } from "@orchestra/core/stores/CartLock"
-import { CheckoutStore } from "@orchestra/core/stores/CheckoutStore"
 import { IdempotencyStore } from "@orchestra/core/stores/IdempotencyStore"
 import { RedisConnection } from "@orchestra/core/stores/RedisConnection"
 import { Effect, Layer, Schema } from "effect"
@@ -32,7 +31,7 @@ describe("ops endpoints", () => {
     // value, so server and test share one connection.
     const redis = RedisConnection.layerFromUrl(redisUrl)
     const stores = CartMutex.layer.pipe(
-      Layer.provideMerge(Layer.mergeAll(CartCache.layerMemory, CartLock.layerMemory, IdempotencyStore.layerMemory, CheckoutStore.layerMemory, Readiness.layerRedis)),
+      Layer.provideMerge(Layer.mergeAll(CartCache.layerMemory, CartLock.layerMemory, IdempotencyStore.layerMemory, Readiness.layerRedis)),
       Layer.provide(redis)
     )
 

@@ -1,7 +1,7 @@
 import { planPayments } from "@orchestra/core/checkout/paymentPlan"
 import type { PlaceOrderRequest } from "@orchestra/core/checkout/PlaceOrderRequest"
 import type { PlaceOrderResponse } from "@orchestra/core/checkout/PlaceOrderResponse"
-import { encodeProgress, type PaymentProgress, type SagaProgress } from "@orchestra/core/checkout/SagaProgress"
+import type { PaymentProgress } from "@orchestra/core/checkout/phaseOne"
 import { orderTotalsOf, subOrderTotals } from "@orchestra/core/checkout/subOrderTotals"
 import { Cart, type LineItem } from "@orchestra/core/domain/Cart"
 import type { IndexedOperation } from "@orchestra/core/domain/CartLines"
@@ -16,9 +16,9 @@ import {
   PaymentFailed,
   PriceChanged
 } from "@orchestra/core/domain/Errors"
-import type { DomainId, ProductId, StoreId } from "@orchestra/core/domain/Ids"
+import type { DomainId, OrderId, ProductId, ReservationId, StoreId } from "@orchestra/core/domain/Ids"
 import { bareLine, priceLine, subtotalOf } from "@orchestra/core/domain/LinePrice"
-import { type Currency, minor } from "@orchestra/core/domain/Money"
+import { type Currency, type Minor, minor } from "@orchestra/core/domain/Money"
 import type { Payment } from "@orchestra/core/domain/Payment"
 import { type CartType, type Owner, ownerKey, toOwnerRef } from "@orchestra/core/domain/Owner"
 import { cartWarnings } from "@orchestra/core/flows/cartWarnings"
@@ -561,6 +561,29 @@ export const makeFlows = (d: BaselineDeps) => {
 
   return { getCached, getFull, itemsFull, placeOrder }
 }
+
+/**
+ * What a checkout has done so far, kept in the baseline's saga store as the orchestrator kept it
+ * before the durable workflow: the ids compensation and phase 2 need.
+ */
+interface SagaProgress {
+  readonly idempotency_key: string
+  readonly cart_id: Cart["cart_id"]
+  readonly cart_type: Cart["cart_type"]
+  readonly owner: { readonly domain_id: string; readonly customer_id?: string; readonly session_id?: string }
+  readonly currency: Cart["currency"]
+  readonly total: Minor
+  readonly coupons: ReadonlyArray<string>
+  readonly device_fingerprint?: string
+  readonly order_initiated_from?: string
+  readonly reservation_id?: ReservationId
+  readonly order_id?: OrderId
+  readonly order_number?: string
+  readonly payments: ReadonlyArray<PaymentProgress>
+  readonly items: ReadonlyArray<StockLine>
+}
+
+const encodeProgress = (progress: SagaProgress): string => JSON.stringify(progress)
 
 const response = (order: PlaceOrderResponse["order"], payments: ReadonlyArray<PaymentProgress>): PlaceOrderResponse => ({
   success: true,

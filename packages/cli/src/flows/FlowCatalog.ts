@@ -1,5 +1,6 @@
 import { Effect, Schema } from "effect"
 import { CheckoutFlows } from "@orchestra/core/checkout/CheckoutFlows"
+import { fingerprintOf } from "@orchestra/core/domain/IdempotencyKey"
 import { PlaceOrderRequest } from "@orchestra/core/checkout/PlaceOrderRequest"
 import { PlaceOrderResponse } from "@orchestra/core/checkout/PlaceOrderResponse"
 import type { ApiError } from "@orchestra/core/domain/Errors"
@@ -153,7 +154,14 @@ const specs: ReadonlyArray<FlowSpec> = [
         const idempotencyKey = call.idempotencyKey
         if (idempotencyKey === undefined) return yield* Effect.fail("place-order needs an Idempotency-Key")
         return encodeResponse(PlaceOrderResponse)(
-          CheckoutFlows.use((flows) => flows.placeOrder({ ...call.scope, request, idempotencyKey }))
+          CheckoutFlows.use((flows) =>
+            flows.placeOrder({
+              ...call.scope,
+              request,
+              idempotencyKey,
+              fingerprint: fingerprintOf("POST", "/cart/place-order", JSON.stringify(call.body ?? null))
+            })
+          )
         )
       })
   },

@@ -1,153 +1,234 @@
-import type { Cart } from "../domain/Cart.ts"
-import type { CartId, CouponCode, CustomerId, OrderId, PaymentId, ReservationId } from "../domain/Ids.ts"
+import { Effect, Option, Schema } from "effect"
+import { Cart } from "../domain/Cart.ts"
+import type { CartId, CouponCode, CustomerId, OrderId, PaymentId, ProductId, ReservationId, StoreId } from "../domain/Ids.ts"
 import type { Minor } from "../domain/Money.ts"
-import { toOwnerRef, type Owner } from "../domain/Owner.ts"
-import type { OrderTotals } from "../domain/Order.ts"
+import { Order, type OrderTotals } from "../domain/Order.ts"
+import type { Owner, OwnerRef } from "../domain/Owner.ts"
 import type { PaymentStatus } from "../domain/Payment.ts"
+import type { CartScope } from "../flows/CartFlows.ts"
+import { makeSteps } from "../flows/steps.ts"
+import type { RequestContext } from "../runtime/RequestContext.ts"
 import { runStep } from "../runtime/StepRunner.ts"
-import type { StockLine } from "../services/Inventory.ts"
-import type { StoreId } from "../domain/Ids.ts"
+import { CartRemoved } from "../services/Cart.ts"
+import { Published } from "../services/Event.ts"
+import { AvailabilityReport, Deduction, Released, Reservation, type StockLine } from "../services/Inventory.ts"
+import { LoyaltyAccount, Redemption } from "../services/Loyalty.ts"
+import { CouponsUsed, CouponValidations } from "../services/Marketing.ts"
+import { type NotificationTemplate, NotificationsSent } from "../services/Notification.ts"
+import { SubOrdersCreated } from "../services/Order.ts"
+import { PaymentRecord } from "../services/Payment.ts"
+import { ProductSearchResult } from "../services/Product.ts"
 import type { CheckoutDeps } from "./CheckoutDeps.ts"
 import type { PlannedPayment } from "./paymentPlan.ts"
+import type { Recorded, Refusal, StepCall, StepFailure } from "./sagaSteps.ts"
+
+const recorded = <A, E extends Refusal | StepFailure>(success: Recorded<A>, call: Effect.Effect<A, E, RequestContext>): StepCall<A> => ({
+  success,
+  call
+})
 
 const read = (name: string) => ({ name, kind: "read" as const })
-/** Every checkout write carries a key derived from the request's Idempotency-Key: safe to retry. */
+/** Every checkout write carries a key derived from the client's Idempotency-Key: safe to retry. */
 const write = (name: string) => ({ name, kind: "write" as const, idempotent: true })
 
 export const RESERVATION_TTL_SECONDS = 900
 
-/** The downstream calls of the checkout saga (DESIGN §6), named as the trace names them. */
-export const makeCheckoutSteps = (deps: CheckoutDeps) => ({
-  compute: (cart: Cart) => runStep(write("cart.compute"), deps.cart.compute({ params: { cart_id: cart.cart_id }, payload: {} })),
+const FoundCart = Schema.NullOr(Cart)
 
-  strictInventory: (items: ReadonlyArray<StockLine>) =>
-    runStep(read("inventory.checkAvailability"), deps.inventory.checkAvailability({ payload: { items, strict: true } })),
+/**
+ * The downstream calls of the checkout saga (DESIGN §6), named as the trace names them, each with
+ * the schema its answer is recorded with by the workflow engine.
+ */
+export const makeCheckoutSteps = (deps: CheckoutDeps) => {
+  const cartSteps = makeSteps(deps)
+  return {
+    findCart: (scope: CartScope) => recorded(FoundCart, Effect.map(cartSteps.findCart(scope), Option.getOrNull)),
 
-  reserve: (key: string, cartId: CartId, items: ReadonlyArray<StockLine>, orderId?: OrderId) =>
-    runStep(
-      write("inventory.reserve"),
-      deps.inventory.reserve({
-        payload: {
-          idempotency_key: key,
-          cart_id: cartId,
-          items,
-          ttl_seconds: RESERVATION_TTL_SECONDS,
-          ...(orderId === undefined ? {} : { order_id: orderId })
-        }
-      })
-    ),
+    compute: (cartId: CartId) => recorded(Cart, runStep(write("cart.compute"), deps.cart.compute({ params: { cart_id: cartId }, payload: {} }))),
 
-  releaseReservation: (reservationId: ReservationId) =>
-    runStep(write("inventory.releaseReservations"), deps.inventory.releaseReservations({ payload: { reservation_id: reservationId } })),
+    searchProducts: (productIds: ReadonlyArray<ProductId>) => recorded(ProductSearchResult, cartSteps.searchProducts(productIds)),
 
-  deduct: (key: string, reservationId: ReservationId) =>
-    runStep(write("inventory.deduct"), deps.inventory.deduct({ payload: { idempotency_key: key, reservation_id: reservationId } })),
+    validateCoupons: (codes: ReadonlyArray<CouponCode>, owner: Owner, subtotal: Minor) =>
+      recorded(CouponValidations, cartSteps.validateCoupons(codes, owner, subtotal)),
 
-  createMaster: (key: string, owner: Owner, cart: Cart, totals: OrderTotals) =>
-    runStep(
-      write("order.createMaster"),
-      deps.order.createMaster({
-        payload: { idempotency_key: key, type: "MASTER", cart_id: cart.cart_id, ...toOwnerRef(owner), currency: cart.currency, totals }
-      })
-    ),
+    strictInventory: (items: ReadonlyArray<StockLine>) =>
+      recorded(
+        AvailabilityReport,
+        runStep(read("inventory.checkAvailability"), deps.inventory.checkAvailability({ payload: { items, strict: true } }))
+      ),
 
-  createSubOrders: (key: string, orderId: OrderId, subOrders: ReadonlyArray<{ store_id: StoreId; totals: OrderTotals }>) =>
-    runStep(
-      write("order.createSubOrders"),
-      deps.order.createSubOrders({ params: { order_id: orderId }, payload: { idempotency_key: key, sub_orders: subOrders } })
-    ),
+    reserve: (key: string, cartId: CartId, items: ReadonlyArray<StockLine>, orderId?: OrderId) =>
+      recorded(
+        Reservation,
+        runStep(
+          write("inventory.reserve"),
+          deps.inventory.reserve({
+            payload: {
+              idempotency_key: key,
+              cart_id: cartId,
+              items,
+              ttl_seconds: RESERVATION_TTL_SECONDS,
+              ...(orderId === undefined ? {} : { order_id: orderId })
+            }
+          })
+        )
+      ),
 
-  setPaymentStatus: (orderId: OrderId, paymentStatus: PaymentStatus, orderStatus?: "CONFIRMED" | "ON_HOLD") =>
-    runStep(
-      write("order.setPaymentStatus"),
-      deps.order.setPaymentStatus({
-        params: { order_id: orderId },
-        payload: { payment_status: paymentStatus, ...(orderStatus === undefined ? {} : { order_status: orderStatus }) }
-      })
-    ),
+    releaseReservation: (reservationId: ReservationId) =>
+      recorded(
+        Released,
+        runStep(write("inventory.releaseReservations"), deps.inventory.releaseReservations({ payload: { reservation_id: reservationId } }))
+      ),
 
-  removeCart: (cartId: CartId) => runStep(write("cart.remove"), deps.cart.remove({ params: { cart_id: cartId } })),
+    deduct: (key: string, reservationId: ReservationId) =>
+      recorded(
+        Deduction,
+        runStep(write("inventory.deduct"), deps.inventory.deduct({ payload: { idempotency_key: key, reservation_id: reservationId } }))
+      ),
 
-  cancelOrder: (orderId: OrderId, reason: string) =>
-    runStep(write("order.cancel"), deps.order.cancel({ params: { order_id: orderId }, payload: { reason } })),
+    createMaster: (key: string, owner: OwnerRef, cart: Cart, totals: OrderTotals) =>
+      recorded(
+        Order,
+        runStep(
+          write("order.createMaster"),
+          deps.order.createMaster({
+            payload: { idempotency_key: key, type: "MASTER", cart_id: cart.cart_id, ...owner, currency: cart.currency, totals }
+          })
+        )
+      ),
 
-  loyaltyAccount: (customerId: CustomerId) => runStep(read("loyalty.account"), deps.loyalty.account({ params: { customer_id: customerId } })),
+    createSubOrders: (key: string, orderId: OrderId, subOrders: ReadonlyArray<{ store_id: StoreId; totals: OrderTotals }>) =>
+      recorded(
+        SubOrdersCreated,
+        runStep(
+          write("order.createSubOrders"),
+          deps.order.createSubOrders({ params: { order_id: orderId }, payload: { idempotency_key: key, sub_orders: subOrders } })
+        )
+      ),
 
-  redeem: (key: string, customerId: CustomerId, orderId: OrderId, points: number) =>
-    runStep(write("loyalty.redeem"), deps.loyalty.redeem({ payload: { idempotency_key: key, customer_id: customerId, order_id: orderId, points } })),
+    setPaymentStatus: (orderId: OrderId, paymentStatus: PaymentStatus, orderStatus?: "CONFIRMED" | "ON_HOLD") =>
+      recorded(
+        Order,
+        runStep(
+          write("order.setPaymentStatus"),
+          deps.order.setPaymentStatus({
+            params: { order_id: orderId },
+            payload: { payment_status: paymentStatus, ...(orderStatus === undefined ? {} : { order_status: orderStatus }) }
+          })
+        )
+      ),
 
-  reverseRedemption: (key: string, redemptionId: string) =>
-    runStep(write("loyalty.reverse"), deps.loyalty.reverse({ params: { redemption_id: redemptionId }, payload: { idempotency_key: key } })),
+    cancelOrder: (orderId: OrderId, reason: string) =>
+      recorded(Order, runStep(write("order.cancel"), deps.order.cancel({ params: { order_id: orderId }, payload: { reason } }))),
 
-  initiate: (key: string, owner: Owner, orderId: OrderId, payment: PlannedPayment, currency: Cart["currency"]) =>
-    runStep(
-      write("payment.initiate"),
-      deps.payment.initiate({
-        payload: {
-          idempotency_key: key,
-          order_id: orderId,
-          ...(owner._tag === "Customer" ? { customer_id: owner.customerId } : {}),
-          amount: payment.amount,
-          currency,
-          payment_mode: payment.mode,
-          gateway: payment.gateway,
-          ...(payment.instruction.client_callback_url === undefined ? {} : { callback_url: payment.instruction.client_callback_url }),
-          ...(payment.instruction.meta === undefined ? {} : { meta: payment.instruction.meta })
-        }
-      })
-    ),
+    removeCart: (cartId: CartId) => recorded(CartRemoved, runStep(write("cart.remove"), deps.cart.remove({ params: { cart_id: cartId } }))),
 
-  refund: (key: string, paymentId: PaymentId) =>
-    runStep(write("payment.refund"), deps.payment.refund({ params: { payment_id: paymentId }, payload: { idempotency_key: key } })),
+    loyaltyAccount: (customerId: CustomerId) =>
+      recorded(LoyaltyAccount, runStep(read("loyalty.account"), deps.loyalty.account({ params: { customer_id: customerId } }))),
 
-  markCouponsUsed: (key: string, codes: ReadonlyArray<CouponCode>, customerId: CustomerId | undefined, orderId: OrderId) =>
-    runStep(
-      write("marketing.markCouponsUsed"),
-      deps.marketing.markCouponsUsed({
-        payload: { idempotency_key: key, codes, order_id: orderId, ...(customerId === undefined ? {} : { customer_id: customerId }) }
-      })
-    ),
+    redeem: (key: string, customerId: CustomerId, orderId: OrderId, points: number) =>
+      recorded(
+        Redemption,
+        runStep(write("loyalty.redeem"), deps.loyalty.redeem({ payload: { idempotency_key: key, customer_id: customerId, order_id: orderId, points } }))
+      ),
 
-  notify: (key: string, orderId: OrderId, owner: { customer_id?: CustomerId; session_id?: Cart["session_id"] }) =>
-    runStep(
-      write("notification.send"),
-      deps.notification.send({
-        payload: {
-          idempotency_key: key,
-          channels: ["EMAIL", "SMS", "PUSH"],
-          template: "ORDER_CONFIRMATION",
-          order_id: orderId,
-          ...(owner.customer_id === undefined ? {} : { customer_id: owner.customer_id }),
-          ...(owner.session_id === undefined ? {} : { session_id: owner.session_id })
-        }
-      })
-    ),
+    reverseRedemption: (key: string, redemptionId: string) =>
+      recorded(
+        Redemption,
+        runStep(write("loyalty.reverse"), deps.loyalty.reverse({ params: { redemption_id: redemptionId }, payload: { idempotency_key: key } }))
+      ),
 
-  publishOrderPlaced: (
-    key: string,
-    orderId: OrderId,
-    total: Minor,
-    currency: Cart["currency"],
-    fingerprint: string | undefined,
-    from: string | undefined
-  ) =>
-    runStep(
-      write("event.publish"),
-      deps.event.publish({
-        payload: {
-          idempotency_key: key,
-          type: "ORDER_PLACED",
-          order_id: orderId,
-          total,
-          currency,
-          ...(fingerprint === undefined ? {} : { device_fingerprint: fingerprint }),
-          ...(from === undefined ? {} : { order_initiated_from: from })
-        }
-      })
-    ),
+    initiate: (key: string, owner: OwnerRef, orderId: OrderId, payment: PlannedPayment, currency: Cart["currency"]) =>
+      recorded(
+        PaymentRecord,
+        runStep(
+          write("payment.initiate"),
+          deps.payment.initiate({
+            payload: {
+              idempotency_key: key,
+              order_id: orderId,
+              ...(owner.customer_id === undefined ? {} : { customer_id: owner.customer_id }),
+              amount: payment.amount,
+              currency,
+              payment_mode: payment.mode,
+              gateway: payment.gateway,
+              ...(payment.instruction.client_callback_url === undefined ? {} : { callback_url: payment.instruction.client_callback_url }),
+              ...(payment.instruction.meta === undefined ? {} : { meta: payment.instruction.meta })
+            }
+          })
+        )
+      ),
 
-  reward: (key: string, customerId: CustomerId, orderId: OrderId, points: number) =>
-    runStep(write("loyalty.reward"), deps.loyalty.reward({ payload: { idempotency_key: key, customer_id: customerId, order_id: orderId, points } }))
-})
+    paymentStatus: (paymentId: PaymentId) =>
+      recorded(PaymentRecord, runStep(read("payment.status"), deps.payment.status({ params: { payment_id: paymentId } }))),
+
+    refund: (key: string, paymentId: PaymentId) =>
+      recorded(
+        PaymentRecord,
+        runStep(write("payment.refund"), deps.payment.refund({ params: { payment_id: paymentId }, payload: { idempotency_key: key } }))
+      ),
+
+    markCouponsUsed: (key: string, codes: ReadonlyArray<CouponCode>, customerId: CustomerId | undefined, orderId: OrderId) =>
+      recorded(
+        CouponsUsed,
+        runStep(
+          write("marketing.markCouponsUsed"),
+          deps.marketing.markCouponsUsed({
+            payload: { idempotency_key: key, codes, order_id: orderId, ...(customerId === undefined ? {} : { customer_id: customerId }) }
+          })
+        )
+      ),
+
+    notify: (key: string, template: NotificationTemplate, orderId: OrderId, owner: OwnerRef) =>
+      recorded(
+        NotificationsSent,
+        runStep(
+          write("notification.send"),
+          deps.notification.send({
+            payload: {
+              idempotency_key: key,
+              channels: ["EMAIL", "SMS", "PUSH"],
+              template,
+              order_id: orderId,
+              ...(owner.customer_id === undefined ? {} : { customer_id: owner.customer_id }),
+              ...(owner.session_id === undefined ? {} : { session_id: owner.session_id })
+            }
+          })
+        )
+      ),
+
+    publishOrderPlaced: (
+      key: string,
+      orderId: OrderId,
+      total: Minor,
+      currency: Cart["currency"],
+      fingerprint: string | undefined,
+      from: string | undefined
+    ) =>
+      recorded(
+        Published,
+        runStep(
+          write("event.publish"),
+          deps.event.publish({
+            payload: {
+              idempotency_key: key,
+              type: "ORDER_PLACED",
+              order_id: orderId,
+              total,
+              currency,
+              ...(fingerprint === undefined ? {} : { device_fingerprint: fingerprint }),
+              ...(from === undefined ? {} : { order_initiated_from: from })
+            }
+          })
+        )
+      ),
+
+    reward: (key: string, customerId: CustomerId, orderId: OrderId, points: number) =>
+      recorded(
+        LoyaltyAccount,
+        runStep(write("loyalty.reward"), deps.loyalty.reward({ payload: { idempotency_key: key, customer_id: customerId, order_id: orderId, points } }))
+      )
+  }
+}
 
 export type CheckoutSteps = ReturnType<typeof makeCheckoutSteps>

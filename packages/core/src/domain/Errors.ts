@@ -20,6 +20,8 @@ export class PriceChanged extends Schema.TaggedError<PriceChanged>()("PRICE_CHAN
 export class OutOfStock extends Schema.TaggedError<OutOfStock>()("OUT_OF_STOCK", fields, { httpApiStatus: 409 }) {}
 export class CouponInvalid extends Schema.TaggedError<CouponInvalid>()("COUPON_INVALID", fields, { httpApiStatus: 409 }) {}
 export class CartChanged extends Schema.TaggedError<CartChanged>()("CART_CHANGED", fields, { httpApiStatus: 409 }) {}
+/** Another checkout of the same cart has not finished (most often: it waits for its payment). */
+export class CheckoutPending extends Schema.TaggedError<CheckoutPending>()("CHECKOUT_PENDING", fields, { httpApiStatus: 409 }) {}
 export class IdempotencyInProgress extends Schema.TaggedError<IdempotencyInProgress>()("IDEMPOTENCY_IN_PROGRESS", fields, { httpApiStatus: 409 }) {}
 export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()("PAYLOAD_TOO_LARGE", fields, { httpApiStatus: 413 }) {}
 export class CartEmpty extends Schema.TaggedError<CartEmpty>()("CART_EMPTY", fields, { httpApiStatus: 422 }) {}
@@ -44,6 +46,7 @@ export const ApiErrors = [
   CouponInvalid,
   CartChanged,
   IdempotencyInProgress,
+  CheckoutPending,
   PayloadTooLarge,
   CartEmpty,
   AmountMismatch,

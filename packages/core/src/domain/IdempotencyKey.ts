@@ -1,6 +1,9 @@
 import { createHash } from "node:crypto"
 import { type Owner, ownerId } from "./Owner.ts"
 
+/** Set on an answer given again for a key already used (`true`). */
+export const REPLAYED_HEADER = "idempotent-replayed"
+
 /** The longest `Idempotency-Key` a client may send. */
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255
 
@@ -17,9 +20,15 @@ export const keyScope = (owner: Owner): string =>
  * owners can ever send the same one. Hashed, so downstream services see neither the owner nor the
  * client's key, and the length stays fixed whatever the client sent.
  */
-export const downstreamKey = (owner: Owner, clientKey: string, step: string): string =>
-  `${operationDigest(keyScope(owner), clientKey)}:${step}`
+export const downstreamKey = (owner: Owner, clientKey: string, step: string): string => scopedKey(keyScope(owner), clientKey, step)
+
+/** `downstreamKey` from a scope already derived (`keyScope`), as the checkout registry keeps it. */
+export const scopedKey = (scope: string, clientKey: string, step: string): string => `${operationDigest(scope, clientKey)}:${step}`
 
 /** 128 bits of sha256 over the scope and the key: collisions are out of reach. */
 export const operationDigest = (scope: string, clientKey: string): string =>
   createHash("sha256").update(scope).update("\n").update(clientKey).digest("base64url").slice(0, 22)
+
+/** Same method, path, query and exact body bytes: the same request, for the same key. */
+export const fingerprintOf = (method: string, url: string, body: string): string =>
+  createHash("sha256").update(method).update("\n").update(url).update("\n").update(body).digest("hex")

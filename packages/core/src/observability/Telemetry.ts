@@ -91,6 +91,14 @@ const checkoutsBy = labelled(["phase", "outcome"], (attributes) =>
   })
 )
 
+const stuckStepsBy = labelled(["step"], (attributes) =>
+  Metric.counter("orchestra_checkout_stuck_steps_total", {
+    description:
+      "Checkout steps that must succeed (undos, phase 2, post-order effects) failing again after many attempts, by step: each needs an operator's eye",
+    incremental: true,
+    attributes
+  })
+)
 
 export type DownstreamOutcome = "ok" | "refused" | "error" | "timeout" | "rejected" | "interrupted"
 
@@ -117,6 +125,9 @@ export const cacheLookupCount = (result: "hit" | "miss") =>
 
 export const recordCheckout = (phase: "place_order" | "webhook", outcome: string) =>
   Metric.update(checkoutsBy.with(phase, outcome), 1)
+
+/** A must-succeed checkout step failed again past the point where it should have recovered. */
+export const recordStuckStep = (step: string) => Metric.update(stuckStepsBy.with(step), 1)
 
 export const recordHttpRequest = (
   attributes: { readonly method: string; readonly route: string; readonly status: number },

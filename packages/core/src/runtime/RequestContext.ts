@@ -24,6 +24,8 @@ export interface RequestContextShape {
   readonly idempotencyKey: string | undefined
   readonly trace: Array<StepRecord>
   readonly warnings: Array<Warning>
+  /** Headers a flow adds to its answer (`Retry-After`, `idempotent-replayed`); the HTTP edge writes them. */
+  readonly responseHeaders: Record<string, string>
 }
 
 /**
@@ -42,7 +44,8 @@ export class RequestContext extends Context.Service<RequestContext, RequestConte
       deadlineAt: now + options.deadlineMs,
       idempotencyKey: options.idempotencyKey,
       trace: [],
-      warnings: []
+      warnings: [],
+      responseHeaders: {}
     }))
 }
 

@@ -44,6 +44,8 @@ export type ComputeInput = typeof ComputeInput.Type
 export const StoredOptions = Schema.Struct({ ...CartOptionsFields, gift_wrap: Schema.optionalKey(GiftWrap) })
 export type StoredOptions = typeof StoredOptions.Type
 
+export const CartRemoved = Schema.Struct({ cart_id: CartId, deleted: Schema.Boolean })
+
 export const CartGroup = HttpApiGroup.make("cart")
   .add(
     HttpApiEndpoint.post("findOrCreate", "/api/carts/find-or-create", {
@@ -85,7 +87,7 @@ export const CartGroup = HttpApiGroup.make("cart")
   .add(
     HttpApiEndpoint.delete("remove", "/api/carts/:cart_id", {
       params: { cart_id: CartId },
-      success: Schema.Struct({ cart_id: CartId, deleted: Schema.Boolean }),
+      success: CartRemoved,
       error: ResourceNotFound
     })
   )

@@ -4,6 +4,8 @@ import { OrderId } from "../domain/Ids.ts"
 import { Currency, NonNegativeAmount } from "../domain/Money.ts"
 import { type Client, liveLayer } from "./Downstream.ts"
 
+export const Published = Schema.Struct({ event_id: Schema.String })
+
 export const EventGroup = HttpApiGroup.make("event").add(
   HttpApiEndpoint.post("publish", "/api/events/publish", {
     payload: Schema.Struct({
@@ -15,7 +17,7 @@ export const EventGroup = HttpApiGroup.make("event").add(
       device_fingerprint: Schema.optionalKey(Schema.String),
       order_initiated_from: Schema.optionalKey(Schema.String)
     }),
-    success: Schema.Struct({ event_id: Schema.String })
+    success: Published
   })
 )
 

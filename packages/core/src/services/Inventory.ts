@@ -21,11 +21,16 @@ export const Availability = Schema.Struct({
 })
 export type Availability = typeof Availability.Type
 
+export const AvailabilityReport = Schema.Struct({ items: Schema.Array(Availability) })
+export const Reservation = Schema.Struct({ reservation_id: ReservationId, expires_at: Schema.String })
+export const Released = Schema.Struct({ released: Schema.Int })
+export const Deduction = Schema.Struct({ reservation_id: ReservationId, deducted: Schema.Boolean })
+
 export const InventoryGroup = HttpApiGroup.make("inventory")
   .add(
     HttpApiEndpoint.post("checkAvailability", "/api/inventory/check-availability", {
       payload: Schema.Struct({ items: Schema.Array(StockLine), strict: Schema.optionalKey(Schema.Boolean) }),
-      success: Schema.Struct({ items: Schema.Array(Availability) })
+      success: AvailabilityReport
     })
   )
   .add(
@@ -37,7 +42,7 @@ export const InventoryGroup = HttpApiGroup.make("inventory")
         items: Schema.Array(StockLine),
         ttl_seconds: Schema.Int
       }),
-      success: Schema.Struct({ reservation_id: ReservationId, expires_at: Schema.String }),
+      success: Reservation,
       error: ResourceConflict
     })
   )
@@ -47,13 +52,13 @@ export const InventoryGroup = HttpApiGroup.make("inventory")
         cart_id: Schema.optionalKey(CartId),
         reservation_id: Schema.optionalKey(ReservationId)
       }),
-      success: Schema.Struct({ released: Schema.Int })
+      success: Released
     })
   )
   .add(
     HttpApiEndpoint.post("deduct", "/api/inventory/deduct", {
       payload: Schema.Struct({ idempotency_key: Schema.String, reservation_id: ReservationId }),
-      success: Schema.Struct({ reservation_id: ReservationId, deducted: Schema.Boolean }),
+      success: Deduction,
       error: [ResourceNotFound, ResourceConflict]
     })
   )

@@ -59,6 +59,9 @@ export const ThresholdOffer = Schema.Struct({
   target_amount: NonNegativeAmount
 })
 
+export const CouponValidations = Schema.Struct({ coupons: Schema.Array(CouponValidation) })
+export const CouponsUsed = Schema.Struct({ used: Schema.Array(CouponCode) })
+
 const ProductIds = Schema.Struct({ product_ids: Schema.Array(ProductId) })
 
 export const MarketingGroup = HttpApiGroup.make("marketing")
@@ -75,7 +78,7 @@ export const MarketingGroup = HttpApiGroup.make("marketing")
         customer_id: Schema.optionalKey(CustomerId),
         subtotal: NonNegativeAmount
       }),
-      success: Schema.Struct({ coupons: Schema.Array(CouponValidation) })
+      success: CouponValidations
     })
   )
   .add(
@@ -86,7 +89,7 @@ export const MarketingGroup = HttpApiGroup.make("marketing")
         customer_id: Schema.optionalKey(CustomerId),
         order_id: OrderId
       }),
-      success: Schema.Struct({ used: Schema.Array(CouponCode) }),
+      success: CouponsUsed,
       error: ResourceConflict
     })
   )

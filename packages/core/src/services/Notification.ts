@@ -5,17 +5,22 @@ import { type Client, liveLayer } from "./Downstream.ts"
 
 export const Channel = Schema.Literals(["EMAIL", "SMS", "PUSH"])
 
+/** ORDER_CANCELLED: a checkout undone after its answer (payment window over, payment failed, stock gone). */
+export const NotificationTemplate = Schema.Literals(["ORDER_CONFIRMATION", "ORDER_CANCELLED"])
+export type NotificationTemplate = typeof NotificationTemplate.Type
+export const NotificationsSent = Schema.Struct({ notification_ids: Schema.Array(Schema.String) })
+
 export const NotificationGroup = HttpApiGroup.make("notification").add(
   HttpApiEndpoint.post("send", "/api/notifications/send", {
     payload: Schema.Struct({
       idempotency_key: Schema.String,
       channels: Schema.Array(Channel),
-      template: Schema.Literal("ORDER_CONFIRMATION"),
+      template: NotificationTemplate,
       order_id: OrderId,
       customer_id: Schema.optionalKey(CustomerId),
       session_id: Schema.optionalKey(SessionId)
     }),
-    success: Schema.Struct({ notification_ids: Schema.Array(Schema.String) })
+    success: NotificationsSent
   })
 )
 

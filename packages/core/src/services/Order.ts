@@ -8,6 +8,8 @@ import { PaymentStatus } from "../domain/Payment.ts"
 import { type Client, liveLayer } from "./Downstream.ts"
 import { ResourceConflict, ResourceNotFound } from "./DownstreamErrors.ts"
 
+export const SubOrdersCreated = Schema.Struct({ sub_orders: Schema.Array(SubOrder) })
+
 export const OrderGroup = HttpApiGroup.make("order")
   .add(
     HttpApiEndpoint.post("createMaster", "/api/orders", {
@@ -29,7 +31,7 @@ export const OrderGroup = HttpApiGroup.make("order")
         idempotency_key: Schema.String,
         sub_orders: Schema.Array(Schema.Struct({ store_id: StoreId, totals: OrderTotals }))
       }),
-      success: Schema.Struct({ sub_orders: Schema.Array(SubOrder) }),
+      success: SubOrdersCreated,
       // The order service refuses sub-orders whose totals do not add up to the master's.
       error: [ResourceNotFound, ResourceConflict]
     })

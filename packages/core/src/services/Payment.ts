@@ -50,6 +50,15 @@ export const PaymentGroup = HttpApiGroup.make("payment")
       error: ResourceConflict
     })
   )
+  // Not in the seed: at the end of the payment window the checkout asks the gateway whether the
+  // customer paid after all (its webhook may be late or lost) before giving the order up.
+  .add(
+    HttpApiEndpoint.get("status", "/api/payments/:payment_id", {
+      params: { payment_id: PaymentId },
+      success: PaymentRecord,
+      error: ResourceNotFound
+    })
+  )
   // Not in the seed: compensation needs a way to give a wallet debit back.
   .add(
     HttpApiEndpoint.post("refund", "/api/payments/:payment_id/refund", {

@@ -2,7 +2,7 @@ import { PlaceOrderRequest } from "@orchestra/core/checkout/PlaceOrderRequest"
 import { PlaceOrderResponse } from "@orchestra/core/checkout/PlaceOrderResponse"
 import { SuggestionsResponse } from "@orchestra/core/suggestions/SuggestionsResponse"
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
-import { RequiredIdempotency } from "../middleware/Idempotency.ts"
+import { RequiredCheckoutKey } from "../middleware/CheckoutKey.ts"
 import { Identity } from "../middleware/Identity.ts"
 import { cartType } from "./CartGroup.ts"
 import { CartErrors } from "./ErrorBody.ts"
@@ -18,7 +18,7 @@ export const CheckoutGroup = HttpApiGroup.make("checkout")
       success: PlaceOrderResponse,
       error: CartErrors
     })
-      .middleware(RequiredIdempotency)
+      .middleware(RequiredCheckoutKey)
       .annotate(OpenApi.Summary, "Place the order")
       .annotate(
         OpenApi.Description,

@@ -1,3 +1,4 @@
+import { type CheckoutEngineConfigShape, checkoutEngineConfig } from "@orchestra/core/checkout/CheckoutEngine"
 import { urlEnvOf } from "@orchestra/core/services/Downstream"
 import { downstreamServices } from "@orchestra/core/services/index"
 import { type RedisTarget, redisTargetFromConfig } from "@orchestra/core/stores/RedisConnection"
@@ -23,6 +24,8 @@ export interface ServerConfigShape {
   readonly redis: Option.Option<RedisTarget>
   /** `ORCHESTRA_SANDBOX_FAULTS`: faults the sandbox simulators start with. */
   readonly sandboxFaults: ReadonlyArray<FaultRule>
+  /** The checkout's workflow engine: `DATABASE_URL`, the payment window, retention, polling. */
+  readonly checkout: CheckoutEngineConfigShape
 }
 
 /** The server cannot start with this configuration; the message names what to set. */
@@ -50,6 +53,7 @@ const load = Effect.gen(function* () {
     Effect.catchTag("RedisConfigError", (error) => Effect.fail(new ServerConfigError({ message: error.message })))
   )
   const faultSpec = yield* optionalSetting("ORCHESTRA_SANDBOX_FAULTS")
+  const checkout = yield* checkoutEngineConfig(port)
   const serviceUrls = yield* Effect.forEach(downstreamServices, (service) =>
     Effect.map(optionalSetting(urlEnvOf(service)), (url) => ({ variable: urlEnvOf(service), url }))
   )
@@ -81,7 +85,8 @@ const load = Effect.gen(function* () {
     requestDeadlineMs,
     redisUrl,
     redis,
-    sandboxFaults: parsedFaults.success
+    sandboxFaults: parsedFaults.success,
+    checkout
   } satisfies ServerConfigShape
 })
 

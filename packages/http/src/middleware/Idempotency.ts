@@ -1,20 +1,15 @@
-import { createHash } from "node:crypto"
-import { keyScope, MAX_IDEMPOTENCY_KEY_LENGTH } from "@orchestra/core/domain/IdempotencyKey"
+import { fingerprintOf, keyScope, MAX_IDEMPOTENCY_KEY_LENGTH, REPLAYED_HEADER } from "@orchestra/core/domain/IdempotencyKey"
 import { type BeginOutcome, IdempotencyStore, type StoredResponse } from "@orchestra/core/stores/IdempotencyStore"
 import { Cause, Effect, Exit, Layer, Option, Schema } from "effect"
 import { HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiMiddleware } from "effect/http-api"
-import { Error400, Error409, Error422, Error503, ErrorBody, statusOfCode } from "../api/ErrorBody.ts"
+import { Error400, Error409, Error422, ErrorBody, statusOfCode } from "../api/ErrorBody.ts"
 import { errorBody } from "../errors/ErrorAnswer.ts"
 import { CurrentOwner } from "./CurrentOwner.ts"
 import { responseContentType, responseText } from "./responseText.ts"
 
 export const IDEMPOTENCY_KEY_HEADER = "idempotency-key"
-export const REPLAYED_HEADER = "idempotent-replayed"
 
-/** Same method, path, query and exact body bytes: the same request. */
-export const fingerprintOf = (method: string, url: string, body: string): string =>
-  createHash("sha256").update(method).update("\n").update(url).update("\n").update(body).digest("hex")
 
 // Not stored, so a retry can succeed: the request never started (bad input, a busy cart) or we failed (5xx).
 const retryableCodes = new Set(["INVALID_REQUEST", "PAYLOAD_TOO_LARGE", "CART_BUSY", "UNSUPPORTED_MEDIA_TYPE"])
@@ -53,75 +48,56 @@ const replay = (stored: StoredResponse) =>
 const fail = (code: string, message: string) => Effect.flatMap(errorBody({ code, message }), Effect.fail)
 
 /**
- * The middleware behind both idempotency services. `required` is place-order's mode (DESIGN §6):
- * no key is a 400, and without its store the request does not run (503) — a checkout retried
- * without idempotency could charge twice. Other mutations run without a key, or without the store.
+ * `Idempotency-Key` on a cart mutation: without a key, or without the store, the request runs
+ * as usual (a degraded store is logged).
  */
-const makeIdempotency = (required: boolean) =>
-  Effect.gen(function* () {
-    const store = yield* IdempotencyStore
-    const settle = (scope: string, key: string, fingerprint: string) => (exit: Exit.Exit<HttpServerResponse.HttpServerResponse, unknown>) =>
-      Option.match(storable(exit), {
-        onNone: () => store.abandon(scope, key),
-        onSome: (response) => store.complete(scope, key, fingerprint, response)
-      }).pipe(Effect.catch((error) => Effect.logWarning("idempotency degraded: could not settle key", { error: error.message })))
+const makeIdempotency = Effect.gen(function* () {
+  const store = yield* IdempotencyStore
+  const settle = (scope: string, key: string, fingerprint: string) => (exit: Exit.Exit<HttpServerResponse.HttpServerResponse, unknown>) =>
+    Option.match(storable(exit), {
+      onNone: () => store.abandon(scope, key),
+      onSome: (response) => store.complete(scope, key, fingerprint, response)
+    }).pipe(Effect.catch((error) => Effect.logWarning("idempotency degraded: could not settle key", { error: error.message })))
 
-    return <E>(httpEffect: Effect.Effect<HttpServerResponse.HttpServerResponse, E>) =>
-      Effect.gen(function* () {
-        const request = yield* HttpServerRequest.HttpServerRequest
-        const key = request.headers[IDEMPOTENCY_KEY_HEADER]
-        if (key === undefined) {
-          if (required) return yield* fail("INVALID_REQUEST", "Header Idempotency-Key is required on this endpoint")
-          return yield* httpEffect
-        }
-        if (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
-          return yield* fail("INVALID_REQUEST", `Header Idempotency-Key must be 1-${MAX_IDEMPOTENCY_KEY_LENGTH} characters`)
-        }
-        const scope = keyScope(yield* CurrentOwner)
-        // Reading the body here caches it for the payload decoder; an oversized body fails as a 413 at the edge.
-        const body = yield* Effect.orDie(request.text)
-        const fingerprint = fingerprintOf(request.method, request.url, body)
-        const outcome: BeginOutcome | undefined = yield* store.begin(scope, key, fingerprint).pipe(
-          Effect.catch((error) =>
-            required
-              ? fail("DOWNSTREAM_UNAVAILABLE", `Checkout needs its idempotency store: ${error.message}`)
-              : Effect.as(Effect.logWarning("idempotency degraded: running without the key", { error: error.message }), undefined)
-          )
-        )
-        if (outcome === undefined) return yield* httpEffect
-        switch (outcome._tag) {
-          case "Completed":
-            return replay(outcome.response)
-          case "Mismatch":
-            return yield* fail("IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used for a different request")
-          case "InProgress":
-            return yield* fail("IDEMPOTENCY_IN_PROGRESS", "A request with this Idempotency-Key is still running")
-          case "Started":
-            return yield* Effect.onExit(httpEffect, settle(scope, key, fingerprint))
-        }
-      })
-  })
+  return <E>(httpEffect: Effect.Effect<HttpServerResponse.HttpServerResponse, E>) =>
+    Effect.gen(function* () {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const key = request.headers[IDEMPOTENCY_KEY_HEADER]
+      if (key === undefined) return yield* httpEffect
+      if (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+        return yield* fail("INVALID_REQUEST", `Header Idempotency-Key must be 1-${MAX_IDEMPOTENCY_KEY_LENGTH} characters`)
+      }
+      const scope = keyScope(yield* CurrentOwner)
+      // Reading the body here caches it for the payload decoder; an oversized body fails as a 413 at the edge.
+      const body = yield* Effect.orDie(request.text)
+      const fingerprint = fingerprintOf(request.method, request.url, body)
+      const outcome: BeginOutcome | undefined = yield* store.begin(scope, key, fingerprint).pipe(
+        Effect.catch((error) => Effect.as(Effect.logWarning("idempotency degraded: running without the key", { error: error.message }), undefined))
+      )
+      if (outcome === undefined) return yield* httpEffect
+      switch (outcome._tag) {
+        case "Completed":
+          return replay(outcome.response)
+        case "Mismatch":
+          return yield* fail("IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used for a different request")
+        case "InProgress":
+          return yield* fail("IDEMPOTENCY_IN_PROGRESS", "A request with this Idempotency-Key is still running")
+        case "Started":
+          return yield* Effect.onExit(httpEffect, settle(scope, key, fingerprint))
+      }
+    })
+})
 
 /**
  * `Idempotency-Key` on a mutation: the first request with a key runs and its answer is kept 24 h;
  * the same key with the same request replays that answer, with another request is a 422, and
  * while the first still runs is a 409. Sits inside Identity (the key is scoped to the owner) and
  * outside the cart lock, so a duplicate never waits for the lock of the request it duplicates.
+ * Place-order's key is the checkout workflow's (`RequiredCheckoutKey`).
  */
 export class Idempotency extends HttpApiMiddleware.Service<Idempotency, { requires: CurrentOwner }>()(
   "orchestra/http/Idempotency",
   { error: [Error400, Error409, Error422] }
 ) {
-  static readonly layer = Layer.effect(Idempotency, Effect.map(makeIdempotency(false), (middleware) => Idempotency.of(middleware)))
-}
-
-/** Place-order's idempotency: the key is required and the store must answer. */
-export class RequiredIdempotency extends HttpApiMiddleware.Service<RequiredIdempotency, { requires: CurrentOwner }>()(
-  "orchestra/http/RequiredIdempotency",
-  { error: [Error400, Error409, Error422, Error503] }
-) {
-  static readonly layer = Layer.effect(
-    RequiredIdempotency,
-    Effect.map(makeIdempotency(true), (middleware) => RequiredIdempotency.of(middleware))
-  )
+  static readonly layer = Layer.effect(Idempotency, Effect.map(makeIdempotency, (middleware) => Idempotency.of(middleware)))
 }

@@ -103,7 +103,7 @@ export const RequestScope = HttpRouter.middleware<{ provides: RequestContext }>(
             )
             const shaped = withErrorShape(requestId, answered)
             const traced = wantsTrace(config.debugTrace, request) ? addTrace(shaped, context.trace) : shaped
-            const response = HttpServerResponse.setHeader(traced, REQUEST_ID_HEADER, requestId)
+            const response = HttpServerResponse.setHeaders(traced, { ...context.responseHeaders, [REQUEST_ID_HEADER]: requestId })
             const durationMs = (yield* Clock.currentTimeMillis) - context.startedAt
             yield* Effect.logInfo("request").pipe(
               Effect.annotateLogs({ method: request.method, path, status: response.status, duration_ms: durationMs })

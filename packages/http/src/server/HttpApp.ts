@@ -6,7 +6,8 @@ import { CartHandlers } from "../handlers/CartHandlers.ts"
 import { CheckoutHandlers } from "../handlers/CheckoutHandlers.ts"
 import { OpsHandlers } from "../handlers/OpsHandlers.ts"
 import { WebhookHandlers } from "../handlers/WebhookHandlers.ts"
-import { Idempotency, RequiredIdempotency } from "../middleware/Idempotency.ts"
+import { RequiredCheckoutKey } from "../middleware/CheckoutKey.ts"
+import { Idempotency } from "../middleware/Idempotency.ts"
 import { Identity } from "../middleware/Identity.ts"
 import { InvalidRequest } from "../middleware/InvalidRequest.ts"
 import { RequestScope } from "../middleware/RequestScope.ts"
@@ -17,7 +18,7 @@ export { DOCS_PATH, OPENAPI_PATH } from "../ops/routes.ts"
 
 const ApiRoutes = HttpApiBuilder.layer(PublicApi, { openapiPath: OPENAPI_PATH }).pipe(
   Layer.provide([CartHandlers, CheckoutHandlers, WebhookHandlers, OpsHandlers]),
-  Layer.provide([Identity.layer, Idempotency.layer, RequiredIdempotency.layer, InvalidRequest.layer])
+  Layer.provide([Identity.layer, Idempotency.layer, RequiredCheckoutKey.layer, InvalidRequest.layer])
 )
 
 /**

@@ -1,5 +1,7 @@
 import { NodeHttpServer } from "@effect/platform-node"
+import { checkoutEngine } from "@orchestra/core/checkout/CheckoutEngine"
 import { CheckoutFlowsLive } from "@orchestra/core/checkout/CheckoutFlows"
+import { PaymentWindow } from "@orchestra/core/checkout/checkoutSaga"
 import { CartFlowsLive } from "@orchestra/core/flows/CartFlowsLive"
 import { ResilienceLive } from "@orchestra/core/resilience/ResilienceConfig"
 import type { Downstreams } from "@orchestra/core/services/index"
@@ -21,7 +23,7 @@ export const JsonLogger = Logger.layer([Logger.consoleJson])
 const announce = (config: ServerConfigShape) =>
   Effect.gen(function* () {
     yield* Effect.logInfo(
-      `Orchestra starting in ${config.mode} mode on port ${config.port}; stores: ${Option.match(config.redis, { onNone: () => "memory (this process only)", onSome: (target) => `redis (${describeTarget(target)})` })}`
+      `Orchestra starting in ${config.mode} mode on port ${config.port}; stores: ${Option.match(config.redis, { onNone: () => "memory (this process only)", onSome: (target) => `redis (${describeTarget(target)})` })}; checkouts: ${Option.isSome(config.checkout.databaseUrl) ? "durable (PostgreSQL)" : "memory (this process only)"}`
     )
     if (Option.isNone(config.gatewaySecret)) {
       yield* Effect.logWarning("No ORCHESTRA_GATEWAY_SECRET: identity headers are trusted as sent")
@@ -56,8 +58,10 @@ export const orchestraOn = <A, E, R>(config: ServerConfigShape, httpServer: Laye
           )
         ),
         Layer.provideMerge(httpServer),
-        // Provided after the server, so the stores close only once it has drained.
+        // Provided after the server, so the stores and the workflow engine close only once it has drained.
         Layer.provide(Option.isSome(config.redis) ? RedisStores : MemoryStores),
+        Layer.provide(checkoutEngine(config.checkout)),
+        Layer.provide(Layer.succeed(PaymentWindow, config.checkout.paymentWindow)),
         // Deadlines, retries, one circuit breaker and one bulkhead per downstream service (DESIGN §7).
         Layer.provide(ResilienceLive),
         Layer.provide(Layer.succeed(ServerConfig, config)),

@@ -1,6 +1,5 @@
 import { CartCache } from "@orchestra/core/stores/CartCache"
 import { CartLock } from "@orchestra/core/stores/CartLock"
-import { CheckoutStore } from "@orchestra/core/stores/CheckoutStore"
 import { IdempotencyStore } from "@orchestra/core/stores/IdempotencyStore"
 import { RedisConnection } from "@orchestra/core/stores/RedisConnection"
 import { Layer } from "effect"
@@ -13,7 +12,6 @@ export const MemoryStores = CartMutex.layer.pipe(
       CartCache.layerMemory,
       CartLock.layerMemory,
       IdempotencyStore.layerMemory,
-      CheckoutStore.layerMemory,
       Readiness.layerMemory
     ))
 )
@@ -24,7 +22,6 @@ export const RedisStores = CartMutex.layer.pipe(
       CartCache.layerRedis,
       CartLock.layerRedis,
       IdempotencyStore.layerRedis,
-      CheckoutStore.layerRedis,
       Readiness.layerRedis
     )),
   Layer.provide(RedisConnection.layer)

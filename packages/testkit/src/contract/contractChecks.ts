@@ -274,6 +274,12 @@ export const contractChecks: ReadonlyArray<ContractCheck> = [
         }
       })
       yield* expect("payment.initiate", wallet.status === "SUCCESS", "a wallet debit succeeds at once")
+      const status = yield* payment.status({ params: { payment_id: gateway.payment_id } })
+      yield* expect(
+        "payment.status",
+        status.payment_id === gateway.payment_id && status.status === "PENDING",
+        "a gateway payment nobody paid yet is still PENDING when asked"
+      )
       const refunded = yield* payment.refund({ params: { payment_id: wallet.payment_id }, payload: { idempotency_key: `${key}:refund` } })
       yield* expect("payment.refund", refunded.status === "REFUNDED", "the wallet debit is refunded")
     })

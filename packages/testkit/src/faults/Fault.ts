@@ -1,4 +1,4 @@
-import { Data, Result } from "effect"
+import { Data, Deferred, Effect, Result } from "effect"
 
 /**
  * A fault injected into a downstream call, named by step as the trace names it
@@ -8,8 +8,25 @@ export type Fault = Data.TaggedEnum<{
   Latency: { readonly millis: number }
   Error: { readonly status: number }
   Timeout: {}
+  /** The call is made and acts; its answer never comes back (a write that "timed out but happened"). */
+  LostReply: {}
+  /**
+   * Holds the call at its gate, before it reaches the service or after (its answer held back),
+   * until the gate opens: a test's way to stop a flow exactly between two steps. Programmatic only.
+   */
+  Hold: { readonly gate: CallGate; readonly point: "before" | "after" }
 }>
 export const Fault = Data.taggedEnum<Fault>()
+
+/** Where a held call waits: `reached` once a call got there, `open` lets every held call go on. */
+export interface CallGate {
+  readonly reached: Deferred.Deferred<void>
+  readonly opened: Deferred.Deferred<void>
+}
+
+export const makeGate: Effect.Effect<CallGate> = Effect.sync(() => ({ reached: Deferred.makeUnsafe(), opened: Deferred.makeUnsafe() }))
+
+export const openGate = (gate: CallGate) => Deferred.succeed(gate.opened, undefined)
 
 export interface FaultRule {
   readonly target: string
@@ -23,6 +40,7 @@ export const matches = (target: string, service: string, endpoint: string): bool
 
 const parseFault = (text: string): Fault | undefined => {
   if (text === "timeout") return Fault.Timeout()
+  if (text === "lost-reply") return Fault.LostReply()
   const error = /^error:(\d{3})$/.exec(text)
   if (error) return Fault.Error({ status: Number(error[1]) })
   const latency = /^latency:(\d+)(ms|s)$/.exec(text)
@@ -42,7 +60,7 @@ export const parseFaultSpec = (spec: string): Result.Result<ReadonlyArray<FaultR
     const rate = match?.[3] === undefined ? 1 : Number(match[3])
     if (!match || fault === undefined || !(rate >= 0 && rate <= 1)) {
       return Result.fail(
-        `Bad fault "${part}": expected service.endpoint=timeout|error:<status>|latency:<n>ms[@rate], e.g. inventory.checkAvailability=latency:300ms`
+        `Bad fault "${part}": expected service.endpoint=timeout|lost-reply|error:<status>|latency:<n>ms[@rate], e.g. inventory.checkAvailability=latency:300ms`
       )
     }
     rules.push({ target: match[1]!, fault, rate })

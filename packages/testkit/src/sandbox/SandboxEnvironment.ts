@@ -1,9 +1,9 @@
 import { Layer } from "effect"
+import { CheckoutEngineMemory } from "@orchestra/core/checkout/CheckoutEngine"
 import { CheckoutFlowsLive } from "@orchestra/core/checkout/CheckoutFlows"
 import { CartFlowsLive } from "@orchestra/core/flows/CartFlowsLive"
 import { SuggestionsFlowLive } from "@orchestra/core/suggestions/SuggestionsFlow"
 import { CartCache } from "@orchestra/core/stores/CartCache"
-import { CheckoutStore } from "@orchestra/core/stores/CheckoutStore"
 import { type Catalog, demoCatalog } from "../catalog/Catalog.ts"
 import type { FaultRule } from "../faults/Fault.ts"
 import { FaultInjector } from "../faults/FaultInjector.ts"
@@ -22,6 +22,7 @@ export const sandboxFlows = (options: { readonly catalog?: Catalog; readonly fau
     )
   )
 
-export const MemoryStores = Layer.merge(CartCache.layerMemory, CheckoutStore.layerMemory)
+/** One process's stores: the cart cache, and the checkout workflow engine with its registry. */
+export const MemoryStores = Layer.merge(CartCache.layerMemory, CheckoutEngineMemory)
 
 export const SandboxFlowsInMemory = sandboxFlows().pipe(Layer.provideMerge(MemoryStores))

@@ -1,7 +1,7 @@
 import { Effect, Exit } from "effect"
 import type { CustomerId, OrderId, SessionId } from "@orchestra/core/domain/Ids"
 import type { Operations } from "@orchestra/core/services/Downstream"
-import type { Channel, NotificationGroup } from "@orchestra/core/services/Notification"
+import type { Channel, NotificationGroup, NotificationTemplate } from "@orchestra/core/services/Notification"
 import type { Catalog } from "../catalog/Catalog.ts"
 import { atomically, firstSuccessByKey, sequence } from "./Simulation.ts"
 
@@ -9,7 +9,7 @@ import { atomically, firstSuccessByKey, sequence } from "./Simulation.ts"
 export interface SentNotification {
   readonly notification_id: string
   readonly channel: typeof Channel.Type
-  readonly template: "ORDER_CONFIRMATION"
+  readonly template: NotificationTemplate
   readonly order_id: OrderId
   readonly customer_id?: CustomerId
   readonly session_id?: SessionId

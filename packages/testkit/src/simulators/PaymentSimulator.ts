@@ -178,6 +178,12 @@ export const makePaymentSimulator = (catalog: Catalog): Effect.Effect<PaymentSim
           }).pipe(Exit.map((state) => state.payment))
         ),
 
+      status: ({ params }) =>
+        Effect.suspend(() => {
+          const state = payments.get(params.payment_id)
+          return state === undefined ? notFound(`payment ${params.payment_id} not found`) : Effect.succeed(state.payment)
+        }),
+
       refund: ({ params, payload }) =>
         atomically((now) =>
           refundOnce(payload.idempotency_key, (): Exit.Exit<PaymentState, ResourceNotFound> => {

@@ -1,0 +1,254 @@
+import { Effect, Result, Schema } from "effect"
+import type { Cart } from "../domain/Cart.ts"
+import {
+  type ApiError,
+  CartEmpty,
+  CartNotFound,
+  CouponInvalid,
+  FulfilmentRequired,
+  InvalidRequest,
+  OutOfStock,
+  PaymentFailed,
+  PriceChanged
+} from "../domain/Errors.ts"
+import { type CouponCode, type OrderId, PaymentId, type ReservationId } from "../domain/Ids.ts"
+import { bareLine, priceLine } from "../domain/LinePrice.ts"
+import { type Currency, format, NonNegativeAmount } from "../domain/Money.ts"
+import type { Order } from "../domain/Order.ts"
+import { Gateway, type Payment, PaymentMode, PaymentStatus } from "../domain/Payment.ts"
+import { productIdsOf } from "../flows/cartContext.ts"
+import { requestedStock } from "../flows/checkOperations.ts"
+import type { StockLine } from "../services/Inventory.ts"
+import type { Product } from "../services/Product.ts"
+import { type CheckoutRun, need, unexpected } from "./CheckoutRun.ts"
+import { type PlannedPayment, planPayments } from "./paymentPlan.ts"
+import { mustStep, registerUndo, step, undoable } from "./sagaSteps.ts"
+import { orderTotalsOf, subOrderTotals } from "./subOrderTotals.ts"
+
+export const PaymentProgress = Schema.Struct({
+  index: Schema.Int,
+  mode: PaymentMode,
+  gateway: Gateway,
+  amount: NonNegativeAmount,
+  status: PaymentStatus,
+  payment_id: Schema.optionalKey(PaymentId),
+  redemption_id: Schema.optionalKey(Schema.String),
+  gateway_order_id: Schema.optionalKey(Schema.String),
+  redirect_url: Schema.optionalKey(Schema.String)
+})
+export type PaymentProgress = typeof PaymentProgress.Type
+
+/** What phase 1 made: the order waiting for its payments, and what phase 2 needs to finish it. */
+export interface Placed {
+  readonly cart: Cart
+  readonly reservationId: ReservationId
+  /** The stock reserved, to reserve again when a late payment finds the reservation expired. */
+  readonly stock: ReadonlyArray<StockLine>
+  readonly coupons: ReadonlyArray<CouponCode>
+  readonly order: Order
+  readonly payments: ReadonlyArray<PaymentProgress>
+}
+
+const isStale = (cart: Cart) => !cart.computed || cart.computed_version !== cart.version
+
+/** A cart is placed only with a fulfilment: an address with a delivery option, or a pickup point. */
+const hasFulfilment = (cart: Cart) =>
+  (cart.address?.shipping_address !== undefined && cart.delivery_option !== undefined) || cart.pickup_point !== undefined
+
+/** 2b: the prices the cart was computed with must still be the prices now. */
+const priceChanges = (cart: Cart, products: ReadonlyArray<Product>) => {
+  const byId = new Map(products.map((p) => [p.product_id, p]))
+  return cart.items.flatMap((line) => {
+    const product = byId.get(line.product_id)
+    const now = product === undefined ? undefined : priceLine(bareLine(line), product)?.line.unit_price
+    return now === line.unit_price ? [] : [{ item_id: line.item_id, product_id: line.product_id, was: line.unit_price, now }]
+  })
+}
+
+/** The pure checks of phase 1, before anything is reserved or created (DESIGN §6 step 2d). */
+const checkRequest = (run: CheckoutRun, cart: Cart): Result.Result<ReadonlyArray<PlannedPayment>, ApiError> => {
+  const { request } = run.payload
+  if (cart.items.length === 0) return Result.fail(new CartEmpty({ message: "The cart is empty" }))
+  const planned = planPayments(request.payment_instruction, request.total_order_amount, cart)
+  if (Result.isFailure(planned)) return planned
+  const payments = planned.success
+  if (payments.filter((p) => p.mode === "GATEWAY").length > 1) {
+    return Result.fail(new InvalidRequest({ message: "At most one GATEWAY payment per order", details: [{ path: ["payment_instruction"] }] }))
+  }
+  if (payments.some((p) => p.mode === "LOYALTY" || p.mode === "WALLET") && run.owner._tag !== "Customer") {
+    return Result.fail(new InvalidRequest({ message: "Wallet and loyalty payments need a signed-in customer" }))
+  }
+  if (!hasFulfilment(cart)) {
+    return Result.fail(new FulfilmentRequired({ message: "Choose a shipping address with a delivery option, or a pickup point" }))
+  }
+  return Result.succeed(payments)
+}
+
+const outOfStock = (refusal: { readonly message: string }) => new OutOfStock({ message: refusal.message })
+
+/**
+ * Checkout phase 1 (DESIGN §6): 1 cart get (recompute if stale) → 2d payment check (pure, first)
+ * → ‖ 2a strict inventory, 2b price compare, 2c coupons → 3 reserve → 4 master order → 5
+ * sub-orders → 6 payment status PENDING → ‖ 7 initiate each payment. Every write registers its
+ * undo in `run.compensations`; the caller rolls them back if this fails.
+ */
+export const phaseOne = (run: CheckoutRun) =>
+  Effect.gen(function* () {
+    const { steps, payload, owner } = run
+    const scope = { owner, cartType: payload.cart_type }
+    const found = yield* need(step(run, "cart.find", steps.findCart(scope)), unexpected("cart")) // 1
+    if (found === null) return yield* new CartNotFound({ message: "There is no cart to place" })
+    const cart = isStale(found) ? yield* need(step(run, "cart.compute", steps.compute(found.cart_id)), unexpected("cart")) : found
+
+    const checked = checkRequest(run, cart) // 2d
+    if (Result.isFailure(checked)) return yield* checked.failure
+    const payments = checked.success
+
+    const stock = requestedStock(cart.items, [])
+    const coupons = (cart.coupons ?? []).map((c) => c.code)
+    const checks = yield* Effect.all(
+      {
+        stock: need(step(run, "inventory.checkAvailability", steps.strictInventory(stock)), unexpected("inventory")), // 2a
+        products: need(step(run, "product.search", steps.searchProducts(productIdsOf(cart.items))), unexpected("product")), // 2b
+        coupons:
+          coupons.length === 0
+            ? Effect.succeed({ coupons: [] })
+            : need(step(run, "marketing.validateCoupons", steps.validateCoupons(coupons, owner, cart.totals.subtotal)), unexpected("marketing")) // 2c
+      },
+      { concurrency: "unbounded" }
+    )
+    const short = checks.stock.items.filter((a) => !a.available)
+    if (short.length > 0) {
+      return yield* new OutOfStock({
+        message: `Not enough stock for ${short.map((a) => a.product_id).join(", ")}`,
+        details: short.map((a) => ({ product_id: a.product_id, requested: a.requested, quantity_available: a.quantity_available }))
+      })
+    }
+    const changed = priceChanges(cart, checks.products.products)
+    if (changed.length > 0) {
+      return yield* new PriceChanged({
+        message: "Prices changed since the cart was computed; review the cart and place it again",
+        details: changed.map((c) => ({ ...c, was: c.was === undefined ? null : c.was / 100, now: c.now === undefined ? null : c.now / 100 }))
+      })
+    }
+    const invalidCoupons = checks.coupons.coupons.filter((c) => !c.valid)
+    if (invalidCoupons.length > 0) {
+      return yield* new CouponInvalid({
+        message: `Coupon ${invalidCoupons.map((c) => c.code).join(", ")} no longer applies`,
+        details: invalidCoupons.map((c) => ({ code: c.code, reason: c.reason ?? null }))
+      })
+    }
+
+    const reservation = yield* need(
+      undoable(run, run.compensations, "inventory.reserve", steps.reserve(run.keyFor("reserve"), cart.cart_id, stock), (made) =>
+        Effect.asVoid(mustStep(run, "undo:inventory.releaseReservations", steps.releaseReservation(made.reservation_id)))
+      ),
+      outOfStock
+    ) // 3
+    const master = yield* need(
+      undoable(
+        run,
+        run.compensations,
+        "order.createMaster",
+        steps.createMaster(run.keyFor("order"), payload.owner, cart, orderTotalsOf(cart.totals)),
+        // Cancelling the master cancels its sub-orders with it.
+        (made, reason) => Effect.asVoid(mustStep(run, "undo:order.cancel", steps.cancelOrder(made.id, reason)))
+      ),
+      unexpected("order")
+    ) // 4
+    yield* run.record("order", { order_id: master.id, order_number: master.number })
+    yield* need(step(run, "order.createSubOrders", steps.createSubOrders(run.keyFor("sub-orders"), master.id, subOrderTotals(cart))), unexpected("order")) // 5
+    const pending = yield* need(step(run, "order.setPaymentStatus", steps.setPaymentStatus(master.id, "PENDING")), unexpected("order")) // 6
+
+    const initiated = yield* initiatePayments(run, master.id, cart.currency, payments) // 7
+    return {
+      cart,
+      reservationId: reservation.reservation_id,
+      stock,
+      coupons,
+      order: pending,
+      payments: initiated
+    } satisfies Placed
+  })
+
+/**
+ * Step 7: every payment runs to its end, side by side, even when another fails, so that the undos
+ * know each one; they are registered in the instructions' order once all have answered.
+ */
+const initiatePayments = (run: CheckoutRun, orderId: OrderId, currency: Currency, payments: ReadonlyArray<PlannedPayment>) =>
+  Effect.gen(function* () {
+    const outcomes = yield* Effect.forEach(payments, (payment) => initiatePayment(run, orderId, currency, payment), {
+      concurrency: "unbounded"
+    })
+    for (const outcome of outcomes) yield* outcome.register
+    const failed = outcomes.flatMap((o) => (Result.isFailure(o.result) ? [o.result.failure] : []))
+    if (failed.length > 0) {
+      return yield* new PaymentFailed({
+        message: `Payment failed: ${failed.map((f) => f.message).join("; ")}`,
+        details: failed.map((f) => ({ reason: f.message }))
+      })
+    }
+    return outcomes.flatMap((o) => (Result.isSuccess(o.result) ? [o.result.success] : []))
+  })
+
+/** One payment instruction; LOYALTY spends points through the loyalty service. */
+const initiatePayment = (run: CheckoutRun, orderId: OrderId, currency: Currency, payment: PlannedPayment) =>
+  Effect.gen(function* () {
+    const { steps, owner } = run
+    const i = payment.index
+    const progress = { index: i, mode: payment.mode, gateway: payment.gateway, amount: payment.amount }
+    if (payment.mode === "LOYALTY") {
+      if (owner._tag !== "Customer") return { result: Result.fail({ message: "Loyalty needs a customer" }), register: Effect.void }
+      const account = yield* step(run, `loyalty.account#${i}`, steps.loyaltyAccount(owner.customerId))
+      if (account._tag !== "Done") return { result: Result.fail({ message: account.error.message }), register: Effect.void }
+      const { point_value } = account.value
+      if (point_value <= 0 || payment.amount % point_value !== 0) {
+        return { result: Result.fail({ message: `${format(payment.amount)} is not a whole number of points` }), register: Effect.void }
+      }
+      const name = `loyalty.redeem#${i}`
+      const write = steps.redeem(run.keyFor(`redeem:${i}`), owner.customerId, orderId, payment.amount / point_value)
+      const outcome = yield* step(run, name, write)
+      return {
+        result:
+          outcome._tag === "Done"
+            ? Result.succeed<PaymentProgress>({ ...progress, status: "SUCCESS", redemption_id: outcome.value.redemption_id })
+            : Result.fail({ message: outcome.error.message }),
+        register: registerUndo(run, run.compensations, name, write, outcome, (made) =>
+          Effect.asVoid(mustStep(run, `undo:loyalty.reverse#${i}`, steps.reverseRedemption(run.keyFor(`reverse:${i}`), made.redemption_id)))
+        )
+      }
+    }
+    const name = `payment.initiate#${i}`
+    const write = steps.initiate(run.keyFor(`pay:${i}`), run.payload.owner, orderId, payment, currency)
+    const outcome = yield* step(run, name, write)
+    return {
+      result:
+        outcome._tag === "Done"
+          ? Result.succeed<PaymentProgress>({
+              ...progress,
+              status: outcome.value.status,
+              payment_id: outcome.value.payment_id,
+              ...(outcome.value.gateway_order_id === undefined ? {} : { gateway_order_id: outcome.value.gateway_order_id }),
+              ...(outcome.value.redirect_url === undefined ? {} : { redirect_url: outcome.value.redirect_url })
+            })
+          : Result.fail({ message: outcome.error.message }),
+      register: registerUndo(run, run.compensations, name, write, outcome, (made) =>
+        Effect.asVoid(mustStep(run, `undo:payment.refund#${i}`, steps.refund(run.keyFor(`refund:${i}`), made.payment_id)))
+      )
+    }
+  })
+
+/** The payments as the place-order answer shows them. */
+export const paymentsOf = (payments: ReadonlyArray<PaymentProgress>): ReadonlyArray<Payment> =>
+  payments.map(
+    (p): Payment => ({
+      // A loyalty payment is identified by its redemption.
+      id: p.payment_id ?? PaymentId.make(p.redemption_id ?? "unrecorded"),
+      status: p.status,
+      payment_mode: p.mode,
+      gateway: p.gateway,
+      amount: p.amount,
+      ...(p.redirect_url === undefined ? {} : { redirect_url: p.redirect_url }),
+      ...(p.gateway_order_id === undefined ? {} : { gateway_order_id: p.gateway_order_id })
+    })
+  )
