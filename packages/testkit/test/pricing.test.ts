@@ -1,15 +1,18 @@
-import type { LineItem } from "@orchestra/core/domain/Cart"
+import { subOrderTotals } from "@orchestra/core/checkout/subOrderTotals"
+import type { Cart, LineItem } from "@orchestra/core/domain/Cart"
 import {
   AddonId,
+  CartId,
   CouponCode,
   DeliveryOptionId,
+  DomainId,
   ItemId,
   ProductId,
   PromotionId,
   StoreId,
   VariantId
 } from "@orchestra/core/domain/Ids"
-import { Bps, minor } from "@orchestra/core/domain/Money"
+import { applyBps, Bps, Currency, minor } from "@orchestra/core/domain/Money"
 import type { ComputeInput } from "@orchestra/core/services/Cart"
 import type { CouponDefinition, Promotion } from "@orchestra/core/services/Marketing"
 import type { Product } from "@orchestra/core/services/Product"
@@ -439,5 +442,45 @@ describe("priceCart on random carts", () => {
 
   property("is deterministic", (priced, input) => {
     expect(priceCart(input)).toEqual(priced)
+  })
+})
+
+describe("sub-orders of a priced cart (DESIGN §10)", () => {
+  it("each store's sub-order carries its own tax at its own rate and its own delivery charge; columns sum to the cart's", () => {
+    fc.assert(
+      fc.property(cartArb, (random) => {
+        const { input } = toInput(random)
+        const priced = priceCart(input)
+        // An order has at least one priced line: a cart without one is refused before it is placed.
+        fc.pre(priced.items.some((item) => item.store_id !== undefined))
+        const cart: Cart = {
+          cart_id: CartId.make("cart_sub"),
+          domain_id: DomainId.make("dom"),
+          cart_type: "DEFAULT",
+          currency: Currency.make("INR"),
+          version: 1,
+          items: priced.items,
+          coupons_applied: priced.coupons_applied,
+          promotions_applied: priced.promotions_applied,
+          totals: priced.totals,
+          computed: true,
+          updated_at: "2026-01-01T00:00:00.000Z"
+        }
+        const deliveryCharges = input.deliveryOptionId === undefined ? [] : input.compute.delivery_charges
+        const subs = subOrderTotals(cart, { taxSettings: input.compute.tax_settings, deliveryCharges })
+        const column = (pick: (t: (typeof subs)[number]["totals"]) => number) => subs.reduce((sum, s) => sum + pick(s.totals), 0)
+        expect(column((t) => t.total)).toBe(priced.totals.net_payable)
+        expect(column((t) => t.tax)).toBe(priced.totals.tax)
+        expect(column((t) => t.delivery_charge)).toBe(priced.totals.delivery_charge)
+        for (const sub of subs) {
+          const setting = input.compute.tax_settings.find((t) => t.store_id === sub.store_id)
+          const taxable = sub.totals.subtotal + sub.totals.discount
+          expect(sub.totals.tax).toBe(setting?.mode === "EXCLUSIVE" ? applyBps(taxable, setting.rate) : 0)
+          const quoted = deliveryCharges.find((c) => c.store_id === sub.store_id)?.charge ?? 0
+          expect(sub.totals.delivery_charge).toBe(priced.totals.delivery_charge === 0 ? 0 : quoted)
+        }
+      }),
+      RUNS
+    )
   })
 })

@@ -409,14 +409,28 @@ export const makeFlows = (d: BaselineDeps) => {
 
     const stock: ReadonlyArray<StockLine> = requestedStock(cart.items, [])
     const codes = (cart.coupons ?? []).map((c) => c.code)
-    const [strict, searched, validated] = await Promise.all([
+    const storeIds = [...new Set(cart.items.flatMap((line) => (line.store_id === undefined ? [] : [line.store_id])))]
+    const delivery = cart.delivery_option
+    const [strict, searched, validated, taxes, shipping] = await Promise.all([
       d.inventory.checkAvailability({ payload: { items: stock, strict: true } }),
       d.product.search({ query: { product_ids: productIdsOf(cart.items) } }),
       codes.length === 0
         ? { coupons: [] }
         : d.marketing.validateCoupons({
             payload: { codes, subtotal: cart.totals.subtotal, ...(owner._tag === "Customer" ? { customer_id: owner.customerId } : {}) }
-          })
+          }),
+      taxSettings(owner.domainId, storeIds).catch(() => []),
+      delivery === undefined
+        ? undefined
+        : d.shipping
+            .calculateRate({
+              payload: {
+                delivery_option_id: delivery.delivery_option_id,
+                store_ids: storeIds,
+                ...(cart.address?.shipping_address === undefined ? {} : { address_id: cart.address.shipping_address.address_id })
+              }
+            })
+            .catch(() => undefined)
     ])
     const short = strict.items.filter((a) => !a.available)
     if (short.length > 0) throw new OutOfStock({ message: `Not enough stock for ${short.map((a) => a.product_id).join(", ")}` })
@@ -459,7 +473,10 @@ export const makeFlows = (d: BaselineDeps) => {
       progress = { ...progress, order_id: master.id, order_number: master.number }
       await d.order.createSubOrders({
         params: { order_id: master.id },
-        payload: { idempotency_key: `${key}:sub-orders`, sub_orders: subOrderTotals(cart) }
+        payload: {
+          idempotency_key: `${key}:sub-orders`,
+          sub_orders: subOrderTotals(cart, { taxSettings: taxes, deliveryCharges: shipping?.charges ?? [] })
+        }
       })
       await d.order.setPaymentStatus({ params: { order_id: master.id }, payload: { payment_status: "PENDING" } })
       d.sagas.create(master.id, encodeProgress(progress))

@@ -1,6 +1,18 @@
 import { Effect, Option, Schema } from "effect"
 import { Cart } from "../domain/Cart.ts"
-import type { CartId, CouponCode, CustomerId, OrderId, PaymentId, ProductId, ReservationId, StoreId } from "../domain/Ids.ts"
+import type {
+  AddressId,
+  CartId,
+  CouponCode,
+  CustomerId,
+  DeliveryOptionId,
+  DomainId,
+  OrderId,
+  PaymentId,
+  ProductId,
+  ReservationId,
+  StoreId
+} from "../domain/Ids.ts"
 import type { Minor } from "../domain/Money.ts"
 import { Order, type OrderTotals } from "../domain/Order.ts"
 import type { Owner, OwnerRef } from "../domain/Owner.ts"
@@ -18,6 +30,8 @@ import { type NotificationTemplate, NotificationsSent } from "../services/Notifi
 import { SubOrdersCreated } from "../services/Order.ts"
 import { PaymentRecord } from "../services/Payment.ts"
 import { ProductSearchResult } from "../services/Product.ts"
+import { TaxSetting } from "../services/SellerAdmin.ts"
+import { ShippingRate } from "../services/Shipping.ts"
 import type { CheckoutDeps } from "./CheckoutDeps.ts"
 import type { PlannedPayment } from "./paymentPlan.ts"
 import type { Recorded, Refusal, StepCall, StepFailure } from "./sagaSteps.ts"
@@ -34,6 +48,7 @@ const write = (name: string) => ({ name, kind: "write" as const, idempotent: tru
 export const RESERVATION_TTL_SECONDS = 900
 
 const FoundCart = Schema.NullOr(Cart)
+const TaxSettings = Schema.Array(TaxSetting)
 
 /**
  * The downstream calls of the checkout saga (DESIGN §6), named as the trace names them, each with
@@ -50,6 +65,19 @@ export const makeCheckoutSteps = (deps: CheckoutDeps) => {
 
     validateCoupons: (codes: ReadonlyArray<CouponCode>, owner: Owner, subtotal: Minor) =>
       recorded(CouponValidations, cartSteps.validateCoupons(codes, owner, subtotal)),
+
+    taxSettings: (domainId: DomainId, storeIds: ReadonlyArray<StoreId>) => recorded(TaxSettings, cartSteps.taxSettings(domainId, storeIds)),
+
+    shippingRate: (deliveryOptionId: DeliveryOptionId, storeIds: ReadonlyArray<StoreId>, addressId: AddressId | undefined) =>
+      recorded(
+        ShippingRate,
+        runStep(
+          read("shipping.calculateRate"),
+          deps.shipping.calculateRate({
+            payload: { delivery_option_id: deliveryOptionId, store_ids: storeIds, ...(addressId === undefined ? {} : { address_id: addressId }) }
+          })
+        )
+      ),
 
     strictInventory: (items: ReadonlyArray<StockLine>) =>
       recorded(

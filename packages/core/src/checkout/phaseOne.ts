@@ -11,7 +11,7 @@ import {
   PaymentFailed,
   PriceChanged
 } from "../domain/Errors.ts"
-import { type CouponCode, type OrderId, PaymentId, type ReservationId } from "../domain/Ids.ts"
+import { type CouponCode, type OrderId, PaymentId, type ReservationId, type StoreId } from "../domain/Ids.ts"
 import { bareLine, priceLine } from "../domain/LinePrice.ts"
 import { type Currency, format, NonNegativeAmount } from "../domain/Money.ts"
 import type { Order } from "../domain/Order.ts"
@@ -23,7 +23,7 @@ import type { Product } from "../services/Product.ts"
 import { type CheckoutRun, need, unexpected } from "./CheckoutRun.ts"
 import { type PlannedPayment, planPayments } from "./paymentPlan.ts"
 import { mustStep, registerUndo, step, undoable } from "./sagaSteps.ts"
-import { orderTotalsOf, subOrderTotals } from "./subOrderTotals.ts"
+import { orderTotalsOf, type StoreCharges, subOrderTotals } from "./subOrderTotals.ts"
 
 export const PaymentProgress = Schema.Struct({
   index: Schema.Int,
@@ -106,8 +106,10 @@ export const phaseOne = (run: CheckoutRun) =>
 
     const stock = requestedStock(cart.items, [])
     const coupons = (cart.coupons ?? []).map((c) => c.code)
+    const storeIds = [...new Set(cart.items.flatMap((line) => (line.store_id === undefined ? [] : [line.store_id])))]
     const checks = yield* Effect.all(
       {
+        charges: storeCharges(run, cart, storeIds),
         stock: need(step(run, "inventory.checkAvailability", steps.strictInventory(stock)), unexpected("inventory")), // 2a
         products: need(step(run, "product.search", steps.searchProducts(productIdsOf(cart.items))), unexpected("product")), // 2b
         coupons:
@@ -157,7 +159,8 @@ export const phaseOne = (run: CheckoutRun) =>
       unexpected("order")
     ) // 4
     yield* run.record("order", { order_id: master.id, order_number: master.number })
-    yield* need(step(run, "order.createSubOrders", steps.createSubOrders(run.keyFor("sub-orders"), master.id, subOrderTotals(cart))), unexpected("order")) // 5
+    const subOrders = subOrderTotals(cart, checks.charges)
+    yield* need(step(run, "order.createSubOrders", steps.createSubOrders(run.keyFor("sub-orders"), master.id, subOrders)), unexpected("order")) // 5
     const pending = yield* need(step(run, "order.setPaymentStatus", steps.setPaymentStatus(master.id, "PENDING")), unexpected("order")) // 6
 
     const initiated = yield* initiatePayments(run, master.id, cart.currency, payments) // 7
@@ -169,6 +172,34 @@ export const phaseOne = (run: CheckoutRun) =>
       order: pending,
       payments: initiated
     } satisfies Placed
+  })
+
+/**
+ * What each store charges on its own, for its sub-order (step 5): its tax setting and, with a
+ * delivery, the shipping service's quote per store. Read beside the checks of step 2; without an
+ * answer the sub-orders are split in proportion instead — the order is not refused for it, and the
+ * columns still sum to the master's.
+ */
+const storeCharges = (run: CheckoutRun, cart: Cart, storeIds: ReadonlyArray<StoreId>) =>
+  Effect.gen(function* () {
+    const { steps, owner } = run
+    const delivery = cart.delivery_option
+    const [taxSettings, shipping] = yield* Effect.all(
+      [
+        step(run, "sellerAdmin.taxSettings", steps.taxSettings(owner.domainId, storeIds)),
+        delivery === undefined
+          ? Effect.succeed(undefined)
+          : step(run, "shipping.calculateRate", steps.shippingRate(delivery.delivery_option_id, storeIds, cart.address?.shipping_address?.address_id))
+      ],
+      { concurrency: "unbounded" }
+    )
+    if (taxSettings._tag !== "Done" || (shipping !== undefined && shipping._tag !== "Done")) {
+      yield* Effect.logWarning("store charges not known: sub-orders split in proportion", { execution_id: run.executionId })
+    }
+    return {
+      taxSettings: taxSettings._tag === "Done" ? taxSettings.value : [],
+      deliveryCharges: shipping?._tag === "Done" ? shipping.value.charges : []
+    } satisfies StoreCharges
   })
 
 /**

@@ -1,7 +1,9 @@
 import type { Cart, Totals } from "../domain/Cart.ts"
 import type { StoreId } from "../domain/Ids.ts"
-import { allocate, minor } from "../domain/Money.ts"
+import { allocate, applyBps, minor } from "../domain/Money.ts"
 import type { OrderTotals } from "../domain/Order.ts"
+import type { TaxSetting } from "../services/SellerAdmin.ts"
+import type { StoreCharge } from "../services/Shipping.ts"
 
 export const orderTotalsOf = (totals: Totals): OrderTotals => ({
   subtotal: totals.subtotal,
@@ -13,31 +15,66 @@ export const orderTotalsOf = (totals: Totals): OrderTotals => ({
   total: totals.net_payable
 })
 
+/** What each store charges on its own: its tax setting, and its delivery charge when there is a delivery. */
+export interface StoreCharges {
+  readonly taxSettings: ReadonlyArray<TaxSetting>
+  readonly deliveryCharges: ReadonlyArray<typeof StoreCharge.Type>
+}
+
+const sum = (values: ReadonlyArray<number>) => values.reduce((a, b) => a + b, 0)
+
 /**
- * One sub-order per store. Each store keeps its own lines' subtotal; the cart-level amounts
- * (discount, tax, delivery, tips, gift wrap) are split over the stores by their subtotals with the
- * largest-remainder method, so every column — and so every total — sums exactly to the master's.
+ * `total` over the stores as `own` says each store's share is — exactly `own` when the two agree
+ * (the cart was priced by the same rules), in proportion to it when they do not (another
+ * service's rounding), by `fallback` when `own` says nothing. Every column then sums exactly to
+ * the master's.
  */
-export const subOrderTotals = (cart: Cart): ReadonlyArray<{ readonly store_id: StoreId; readonly totals: OrderTotals }> => {
+const reconcile = (total: number, own: ReadonlyArray<number>, fallback: ReadonlyArray<number>) =>
+  allocate(total, sum(own) > 0 ? own : fallback)
+
+/**
+ * One sub-order per store (DESIGN §6 step 5, §10), in the order the cart first names each store.
+ * Each store keeps its own lines' subtotal and its pro-rata share of the discount; its tax is its
+ * own rate on (its subtotal − its discount share) when EXCLUSIVE, nothing when INCLUSIVE; its
+ * delivery charge is the one the shipping service quoted for it. Tips and gift wrap, which belong
+ * to no store, are split by subtotal. Every column sums exactly to the master order's.
+ */
+export const subOrderTotals = (
+  cart: Cart,
+  charges: StoreCharges
+): ReadonlyArray<{ readonly store_id: StoreId; readonly totals: OrderTotals }> => {
   const byStore = new Map<StoreId, number>()
   for (const line of cart.items) {
     if (line.store_id === undefined) continue
     byStore.set(line.store_id, (byStore.get(line.store_id) ?? 0) + (line.line_total ?? 0))
   }
   const stores = [...byStore.keys()]
-  const weights = stores.map((s) => byStore.get(s) ?? 0)
-  const split = (amount: number) => allocate(amount, weights)
-  const discount = split(cart.totals.discount)
-  const tax = split(cart.totals.tax)
-  const delivery = split(cart.totals.delivery_charge)
-  const tips = split(cart.totals.tips)
-  const giftWrap = split(cart.totals.gift_wrap)
+  const lineTotals = stores.map((s) => byStore.get(s) ?? 0)
+  const { totals } = cart
   // Lines priced at 0 or stores whose lines lost their price still get the remainder right: the
   // subtotal column is the cart's own split when line totals do not add up to it.
-  const subtotal = weights.reduce((a, b) => a + b, 0) === cart.totals.subtotal ? weights : split(cart.totals.subtotal)
+  const subtotal = sum(lineTotals) === totals.subtotal ? lineTotals.map(minor) : allocate(totals.subtotal, lineTotals)
+  const discount = allocate(totals.discount, subtotal)
+
+  const taxSettings = new Map(charges.taxSettings.map((t) => [t.store_id as string, t]))
+  const ownTax = stores.map((store, i) => {
+    const setting = taxSettings.get(store)
+    return setting?.mode === "EXCLUSIVE" ? applyBps(subtotal[i]! + discount[i]!, setting.rate) : 0
+  })
+  const tax = reconcile(totals.tax, ownTax, subtotal)
+
+  const deliveryQuotes = new Map(charges.deliveryCharges.map((c) => [c.store_id as string, c.charge as number]))
+  const delivery = reconcile(
+    totals.delivery_charge,
+    stores.map((store) => deliveryQuotes.get(store) ?? 0),
+    stores.map(() => 1)
+  )
+  const tips = allocate(totals.tips, subtotal)
+  const giftWrap = allocate(totals.gift_wrap, subtotal)
+
   return stores.map((store_id, i) => {
     const parts = {
-      subtotal: minor(subtotal[i]!),
+      subtotal: subtotal[i]!,
       discount: discount[i]!,
       tax: tax[i]!,
       delivery_charge: delivery[i]!,

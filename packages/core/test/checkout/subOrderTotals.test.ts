@@ -2,7 +2,7 @@ import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import type { Cart } from "../../src/domain/Cart.ts"
 import { CartId, DomainId, ItemId, ProductId, StoreId } from "../../src/domain/Ids.ts"
-import { Currency, minor } from "../../src/domain/Money.ts"
+import { Bps, Currency, minor } from "../../src/domain/Money.ts"
 import { subOrderTotals } from "../../src/checkout/subOrderTotals.ts"
 
 const amount = (max: number) => fc.integer({ min: 0, max })
@@ -51,11 +51,27 @@ const carts = fc
     }
   })
 
+/** Whatever the stores say they charge, agreeing with the cart's totals or not. */
+const charges = fc.record({
+  taxSettings: fc.array(
+    fc.record({
+      store: fc.integer({ min: 0, max: 5 }),
+      mode: fc.constantFrom("EXCLUSIVE" as const, "INCLUSIVE" as const),
+      rate: fc.integer({ min: 0, max: 3_000 })
+    }),
+    { maxLength: 6 }
+  ),
+  deliveryCharges: fc.array(fc.record({ store: fc.integer({ min: 0, max: 5 }), charge: amount(20_000) }), { maxLength: 6 })
+}).map(({ taxSettings, deliveryCharges }) => ({
+  taxSettings: taxSettings.map((t) => ({ store_id: StoreId.make(`store_${t.store}`), mode: t.mode, rate: Bps.make(t.rate), label: "GST" })),
+  deliveryCharges: deliveryCharges.map((c) => ({ store_id: StoreId.make(`store_${c.store}`), charge: minor(c.charge) }))
+}))
+
 describe("subOrderTotals", () => {
-  it("sub-order totals sum exactly to the master's, column by column", () => {
+  it("sub-order totals sum exactly to the master's, column by column, whatever the stores charge", () => {
     fc.assert(
-      fc.property(carts, (cart) => {
-        const subs = subOrderTotals(cart)
+      fc.property(carts, charges, (cart, storeCharges) => {
+        const subs = subOrderTotals(cart, storeCharges)
         const sum = (pick: (t: (typeof subs)[number]["totals"]) => number) => subs.reduce((s, o) => s + pick(o.totals), 0)
         expect(sum((t) => t.total)).toBe(cart.totals.net_payable)
         expect(sum((t) => t.subtotal)).toBe(cart.totals.subtotal)

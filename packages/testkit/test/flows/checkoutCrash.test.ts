@@ -196,6 +196,7 @@ const phaseOneSteps = [
   "cart.find",
   "inventory.checkAvailability",
   "product.search",
+  "sellerAdmin.taxSettings",
   "inventory.reserve",
   "order.createMaster",
   "order.createSubOrders",
