@@ -2,13 +2,14 @@ import { Schema } from "effect"
 
 /**
  * Every id the outside world sends is bounded (≤ 128 characters) and printable, so it can be
- * put into keys, logs and URLs without escaping surprises.
+ * put into keys, logs and URLs without escaping surprises. (The `u` flag lets the pattern go into
+ * the OpenAPI document: Effect exports only patterns whose flags JSON Schema can express.)
  */
 export const IdString = Schema.String.pipe(
   Schema.check(
     Schema.isMinLength(1),
     Schema.isMaxLength(128),
-    Schema.isPattern(/^[A-Za-z0-9_.:@-]+$/, { expected: "an id of letters, digits and _ . : @ -" })
+    Schema.isPattern(/^[A-Za-z0-9_.:@-]+$/u, { expected: "an id of letters, digits and _ . : @ -" })
   )
 )
 

@@ -12,32 +12,46 @@ export const MAX_MAJOR = 1_000_000_000
 
 const TWO_DECIMALS = /^-?\d+(\.\d{1,2})?$/
 
+// Each check carries its JSON Schema keyword, so the OpenAPI document states exactly what is enforced.
+const hasTwoDecimals = Schema.makeFilter<number>((n) => TWO_DECIMALS.test(String(n)) || "Expected an amount with at most 2 decimals", {
+  toJsonSchema: () => ({ multipleOf: 0.01 })
+})
+const atLeast = (minimum: number, message: string) =>
+  Schema.makeFilter<number>((n) => n >= minimum || message, { toJsonSchema: () => ({ minimum }) })
+const atMost = (maximum: number, message: string) =>
+  Schema.makeFilter<number>((n) => n <= maximum || message, { toJsonSchema: () => ({ maximum }) })
+
 /**
- * A wire amount: a finite number in major units with at most two decimals, decoded to minor
- * units. The shortest decimal form of the number decides, so 0.1 + 0.2 is rejected (it prints as
- * 0.30000000000000004) while 21564.06 is accepted.
+ * A wire amount from `minimum` to `maximum` major units: a finite number with at most two
+ * decimals, decoded to minor units. The shortest decimal form of the number decides, so 0.1 + 0.2
+ * is rejected (it prints as 0.30000000000000004) while 21564.06 is accepted. The bounds are checked
+ * on the wire number, where the document can state them.
  */
-export const Amount = Schema.Finite.pipe(
-  Schema.check(
-    Schema.makeFilter<number>((n) => TWO_DECIMALS.test(String(n)) || "Expected an amount with at most 2 decimals"),
-    Schema.makeFilter<number>((n) => Math.abs(n) <= MAX_MAJOR || `Expected an amount of at most ${MAX_MAJOR}`)
-  ),
-  Schema.decodeTo(
-    Minor,
-    SchemaTransformation.transform({
-      decode: (major: number) => Math.round(major * 100),
-      encode: (minor: number) => minor / 100
-    })
+export const amountBetween = (minimum: number, maximum: number, what = "an amount") =>
+  Schema.Finite.pipe(
+    Schema.check(
+      hasTwoDecimals,
+      atLeast(minimum, minimum === 0 ? `Expected a non-negative amount` : `Expected ${what} of at least ${minimum}`),
+      atMost(maximum, `Expected ${what} of at most ${maximum}`)
+    ),
+    Schema.decodeTo(
+      // The same bounds in minor units, so values made from the decoded type (arbitraries, encoding) stay in range.
+      Minor.pipe(Schema.check(Schema.isBetween({ minimum: minimum * 100, maximum: maximum * 100 }))),
+      SchemaTransformation.transform({
+        decode: (major: number) => Math.round(major * 100),
+        encode: (minor: number) => minor / 100
+      })
+    )
   )
-)
+
+/** A wire amount, possibly negative (discounts). */
+export const Amount = amountBetween(-MAX_MAJOR, MAX_MAJOR)
 
 /** A wire amount that must not be negative (prices, charges, payment amounts). */
-export const NonNegativeAmount = Amount.pipe(
-  Schema.check(Schema.makeFilter<number>((n) => n >= 0 || "Expected a non-negative amount"))
-)
+export const NonNegativeAmount = amountBetween(0, MAX_MAJOR)
 
 export const Currency = Schema.String.pipe(
-  Schema.check(Schema.isPattern(/^[A-Z]{3}$/, { expected: "an ISO 4217 currency code" })),
+  Schema.check(Schema.isPattern(/^[A-Z]{3}$/u, { expected: "an ISO 4217 currency code" })),
   Schema.brand("Currency")
 )
 export type Currency = typeof Currency.Type

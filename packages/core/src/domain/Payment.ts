@@ -19,7 +19,7 @@ export const gatewaysByMode: Record<PaymentMode, ReadonlyArray<Gateway>> = {
 
 export const PaymentMeta = Schema.Struct({
   wallet_id: Schema.optionalKey(WalletId),
-  otp: Schema.optionalKey(Schema.String.pipe(Schema.check(Schema.isPattern(/^\d{4,8}$/, { expected: "a 4-8 digit OTP" })))),
+  otp: Schema.optionalKey(Schema.String.pipe(Schema.check(Schema.isPattern(/^\d{4,8}$/u, { expected: "a 4-8 digit OTP" })))),
   points: Schema.optionalKey(Schema.Int.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(1))))
 })
 
@@ -30,7 +30,7 @@ export const PaymentInstruction = Schema.Struct({
   payment_mode: PaymentMode,
   gateway: Gateway,
   client_callback_url: Schema.optionalKey(
-    Schema.String.pipe(Schema.check(Schema.isMaxLength(2048), Schema.isPattern(/^https?:\/\//, { expected: "an http(s) URL" })))
+    Schema.String.pipe(Schema.check(Schema.isMaxLength(2048), Schema.isPattern(/^https?:\/\//u, { expected: "an http(s) URL" })))
   ),
   meta: Schema.optionalKey(PaymentMeta)
 }).pipe(
@@ -38,9 +38,20 @@ export const PaymentInstruction = Schema.Struct({
     Schema.makeFilter(
       (p) =>
         gatewaysByMode[p.payment_mode].includes(p.gateway) ||
-        `Expected gateway ${gatewaysByMode[p.payment_mode].join(" or ")} for payment_mode ${p.payment_mode}`
+        `Expected gateway ${gatewaysByMode[p.payment_mode].join(" or ")} for payment_mode ${p.payment_mode}`,
+      {
+        toJsonSchema: () => ({
+          oneOf: Object.entries(gatewaysByMode).map(([mode, gateways]) => ({
+            properties: { payment_mode: { const: mode }, gateway: { enum: [...gateways] } }
+          }))
+        })
+      }
     ),
-    Schema.makeFilter((p) => p.full_amount === true || p.amount !== undefined || "Expected amount unless full_amount is true")
+    Schema.makeFilter((p) => p.full_amount === true || p.amount !== undefined || "Expected amount unless full_amount is true", {
+      toJsonSchema: () => ({
+        anyOf: [{ required: ["amount"] }, { properties: { full_amount: { const: true } }, required: ["full_amount"] }]
+      })
+    })
   )
 )
 export type PaymentInstruction = typeof PaymentInstruction.Type
