@@ -75,6 +75,22 @@ const cases: ReadonlyArray<Case> = [
     named: "tips.amount"
   },
   {
+    name: "immediate delivery sent as true",
+    method: "PUT",
+    path: "/cart",
+    body: { delivery_preference: { immediate: true } },
+    field: ["delivery_preference", "immediate"],
+    named: "delivery_preference.immediate"
+  },
+  {
+    name: "immediate delivery with a field",
+    method: "PUT",
+    path: "/cart",
+    body: { delivery_preference: { immediate: { foo: 1 } } },
+    field: ["delivery_preference", "immediate", "foo"],
+    named: "delivery_preference.immediate.foo"
+  },
+  {
     name: "instructions of 501 characters",
     method: "PUT",
     path: "/cart",

@@ -8,7 +8,7 @@ import {
   PickupPointId,
   SlotId
 } from "./Ids.ts"
-import { Currency, NonNegativeAmount } from "./Money.ts"
+import { amountBetween, Currency } from "./Money.ts"
 
 export const MAX_COUPONS = 5
 export const MAX_INSTRUCTIONS = 500
@@ -30,9 +30,7 @@ export const AddressSelection = Schema.Struct({
 export type AddressSelection = typeof AddressSelection.Type
 
 export const Tips = Schema.Struct({
-  amount: NonNegativeAmount.pipe(
-    Schema.check(Schema.makeFilter<number>((m) => m <= MAX_TIP_MAJOR * 100 || `Expected a tip of at most ${MAX_TIP_MAJOR}`))
-  ),
+  amount: amountBetween(0, MAX_TIP_MAJOR, "a tip"),
   currency: Currency,
   description: Schema.optionalKey(boundedText(200))
 })
@@ -40,18 +38,46 @@ export type Tips = typeof Tips.Type
 
 export const DeliveryOptionRef = Schema.Struct({ delivery_option_id: DeliveryOptionId })
 
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+const isCalendarDate = (text: string) => {
+  const [year = 0, month = 0, day = 0] = text.split("-").map(Number)
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
+  const days = month === 2 && !leap ? 28 : (DAYS_IN_MONTH[month - 1] ?? 0)
+  return day >= 1 && day <= days
+}
 const IsoDate = Schema.String.pipe(
-  Schema.check(Schema.isPattern(/^\d{4}-\d{2}-\d{2}$/, { expected: "a date as YYYY-MM-DD" }))
+  Schema.check(
+    Schema.isPattern(/^\d{4}-\d{2}-\d{2}$/u, { expected: "a date as YYYY-MM-DD" }),
+    Schema.makeFilter<string>((text) => isCalendarDate(text) || "Expected a calendar date as YYYY-MM-DD", {
+      toJsonSchema: () => ({ format: "date" })
+    })
+  )
 )
 export const Slot = Schema.Struct({ id: SlotId, label: Schema.optionalKey(boundedText(100)) })
 
+export const ScheduledDelivery = Schema.Struct({ date: IsoDate, slot: Slot }).annotate({
+  description: "A slot of the chosen delivery option, on today's date or later"
+})
+
+/**
+ * Delivery as soon as possible: `{}`, an object as `scheduled` is. A record of no fields rather
+ * than an empty struct, which would take any value that is not null (`true`, `"asap"`, `42`).
+ */
+export const ImmediateDelivery = Schema.Record(Schema.String, Schema.Never.annotate({ expected: "no field: immediate is {}" })).annotate({
+  description: "Deliver as soon as possible: an empty object"
+})
+
+const present = (field: string) => ({ properties: { [field]: { type: "object" } }, required: [field] })
+
 /** Exactly one of `scheduled` / `immediate`; the other may be absent or null, as in the seed. */
 export const DeliveryPreference = Schema.Struct({
-  scheduled: Schema.optionalKey(Schema.NullOr(Schema.Struct({ date: IsoDate, slot: Slot }))),
-  immediate: Schema.optionalKey(Schema.NullOr(Schema.Struct({})))
+  scheduled: Schema.optionalKey(Schema.NullOr(ScheduledDelivery)),
+  immediate: Schema.optionalKey(Schema.NullOr(ImmediateDelivery))
 }).pipe(
   Schema.check(
-    Schema.makeFilter((p) => (p.scheduled == null) !== (p.immediate == null) || "Expected exactly one of scheduled or immediate")
+    Schema.makeFilter((p) => (p.scheduled == null) !== (p.immediate == null) || "Expected exactly one of scheduled or immediate", {
+      toJsonSchema: () => ({ oneOf: [present("scheduled"), present("immediate")] })
+    })
   )
 )
 export type DeliveryPreference = typeof DeliveryPreference.Type

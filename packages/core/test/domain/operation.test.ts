@@ -168,6 +168,21 @@ describe("cart options", () => {
     expect(preference({})).toContain("exactly one of scheduled or immediate")
     expect(preference({ scheduled: null, immediate: null })).toContain('["delivery_preference"]')
     expect(preference({ scheduled: { ...scheduled, date: "01/05/2026" } })).toContain('["date"]')
+    expect(preference({ scheduled: { ...scheduled, date: "2026-02-30" } })).toContain('["scheduled"]["date"]')
+    expect(preference({ scheduled: { ...scheduled, date: "2028-02-29" } })).toBe("")
+  })
+
+  it("takes immediate delivery only as an empty object, naming the path otherwise", () => {
+    const immediate = (value: unknown) => rejection(CartOptions, { delivery_preference: { immediate: value } })
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.boolean(), fc.string(), fc.double(), fc.array(fc.anything()), fc.dictionary(idArb(1, 8), fc.anything(), { minKeys: 1 })),
+        (value) => {
+          expect(immediate(value)).toContain('["delivery_preference"]["immediate"]')
+        }
+      )
+    )
+    expect(immediate({})).toBe("")
   })
 })
 
