@@ -6,6 +6,7 @@ import { HttpApiBuilder } from "effect/http-api"
 import { PublicApi } from "../api/PublicApi.ts"
 import { ServerConfig } from "../config/ServerConfig.ts"
 import { answerApiErrors } from "../errors/ErrorAnswer.ts"
+import { issuesOfSchemaIssue, messageOf } from "../middleware/InvalidRequest.ts"
 import { SANDBOX_WEBHOOK_SECRET, verifyWebhook } from "../middleware/WebhookSignature.ts"
 
 const gateways = ["PHONEPE", "RAZORPAY"] as const
@@ -27,7 +28,9 @@ const loadSecrets = Effect.gen(function* () {
   return secrets
 })
 
-const decodeEvent = Schema.decodeUnknownEffect(Schema.fromJsonString(PaymentWebhook), { onExcessProperty: "error" })
+// Fields a gateway adds beyond ours are ignored (DESIGN §6): the signature already covers the raw
+// bytes, and refusing them would refuse every webhook of a gateway that extends its payload.
+const decodeEvent = Schema.decodeUnknownEffect(Schema.fromJsonString(PaymentWebhook), { onExcessProperty: "ignore", errors: "all" })
 
 /**
  * The gateway calls without identity headers; what proves it is the HMAC over the exact bytes it
@@ -55,7 +58,10 @@ export const WebhookHandlers = HttpApiBuilder.group(PublicApi, "webhooks", (hand
           return yield* new Unauthenticated({ message: "Webhook signature or timestamp is invalid" })
         }
         const event = yield* decodeEvent(raw).pipe(
-          Effect.mapError((error) => new InvalidRequest({ message: error.message }))
+          Effect.mapError((error) => {
+            const issues = issuesOfSchemaIssue(error.issue)
+            return new InvalidRequest({ message: messageOf("Payload", issues), details: issues })
+          })
         )
         return yield* checkout.paymentWebhook(event)
       }).pipe(answerApiErrors)

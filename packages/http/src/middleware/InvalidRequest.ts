@@ -15,11 +15,14 @@ const toSegment = (segment: PropertyKey | { readonly key: PropertyKey }): string
   return typeof key === "number" ? key : String(key)
 }
 
-export const issuesOf = (error: HttpApiError.HttpApiSchemaError): ReadonlyArray<Issue> =>
-  formatter(error.cause.issue).issues.map((issue) => ({
+/** Each problem of a failed decode, with its field path. */
+export const issuesOfSchemaIssue = (schemaIssue: SchemaIssue.Issue): ReadonlyArray<Issue> =>
+  formatter(schemaIssue).issues.map((issue) => ({
     path: (issue.path ?? []).map(toSegment),
     message: issue.message
   }))
+
+export const issuesOf = (error: HttpApiError.HttpApiSchemaError): ReadonlyArray<Issue> => issuesOfSchemaIssue(error.cause.issue)
 
 /** `["operations", 0, "quantity"]` → `operations[0].quantity`. */
 export const formatPath = (path: ReadonlyArray<string | number>): string =>
@@ -34,7 +37,7 @@ const slotNames: Record<HttpApiError.HttpApiSchemaError["kind"], string> = {
   ResponseHeaders: "response header"
 }
 
-const messageOf = (kind: HttpApiError.HttpApiSchemaError["kind"], issues: ReadonlyArray<Issue>): string => {
+export const messageOf = (kind: HttpApiError.HttpApiSchemaError["kind"], issues: ReadonlyArray<Issue>): string => {
   const first = issues[0]
   if (first === undefined) return `Invalid ${slotNames[kind]}`
   const where = first.path.length === 0 ? slotNames[kind] : `${slotNames[kind]} field ${formatPath(first.path)}`
