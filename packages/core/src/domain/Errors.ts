@@ -20,7 +20,7 @@ export class PriceChanged extends Schema.TaggedError<PriceChanged>()("PRICE_CHAN
 export class OutOfStock extends Schema.TaggedError<OutOfStock>()("OUT_OF_STOCK", fields, { httpApiStatus: 409 }) {}
 export class CouponInvalid extends Schema.TaggedError<CouponInvalid>()("COUPON_INVALID", fields, { httpApiStatus: 409 }) {}
 export class CartChanged extends Schema.TaggedError<CartChanged>()("CART_CHANGED", fields, { httpApiStatus: 409 }) {}
-/** Another checkout of the same cart has not finished (most often: it waits for its payment). */
+/** Another checkout of the same cart has not finished (most often: it waits for its payment); a place-order with a new key gets this (DESIGN §6). */
 export class CheckoutPending extends Schema.TaggedError<CheckoutPending>()("CHECKOUT_PENDING", fields, { httpApiStatus: 409 }) {}
 export class IdempotencyInProgress extends Schema.TaggedError<IdempotencyInProgress>()("IDEMPOTENCY_IN_PROGRESS", fields, { httpApiStatus: 409 }) {}
 export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()("PAYLOAD_TOO_LARGE", fields, { httpApiStatus: 413 }) {}
@@ -30,8 +30,12 @@ export class StoreOffline extends Schema.TaggedError<StoreOffline>()("STORE_OFFL
 export class PaymentFailed extends Schema.TaggedError<PaymentFailed>()("PAYMENT_FAILED", fields, { httpApiStatus: 422 }) {}
 export class FulfilmentRequired extends Schema.TaggedError<FulfilmentRequired>()("FULFILMENT_REQUIRED", fields, { httpApiStatus: 422 }) {}
 export class IdempotencyKeyReused extends Schema.TaggedError<IdempotencyKeyReused>()("IDEMPOTENCY_KEY_REUSED", fields, { httpApiStatus: 422 }) {}
+/** An abuse limit of the owner was reached (DESIGN §3); `details.limit` names it, `Retry-After` says when to try again. */
+export class RateLimited extends Schema.TaggedError<RateLimited>()("RATE_LIMITED", fields, { httpApiStatus: 429 }) {}
 export class DownstreamError extends Schema.TaggedError<DownstreamError>()("DOWNSTREAM_ERROR", downstreamFields, { httpApiStatus: 502 }) {}
 export class DownstreamUnavailable extends Schema.TaggedError<DownstreamUnavailable>()("DOWNSTREAM_UNAVAILABLE", downstreamFields, { httpApiStatus: 503 }) {}
+/** Past the capacity the server can serve within deadlines: refused fast, with `Retry-After`. */
+export class Overloaded extends Schema.TaggedError<Overloaded>()("OVERLOADED", fields, { httpApiStatus: 503 }) {}
 export class DownstreamTimeout extends Schema.TaggedError<DownstreamTimeout>()("DOWNSTREAM_TIMEOUT", downstreamFields, { httpApiStatus: 504 }) {}
 export class DeadlineExceeded extends Schema.TaggedError<DeadlineExceeded>()("DEADLINE_EXCEEDED", downstreamFields, { httpApiStatus: 504 }) {}
 
@@ -45,8 +49,8 @@ export const ApiErrors = [
   OutOfStock,
   CouponInvalid,
   CartChanged,
-  IdempotencyInProgress,
   CheckoutPending,
+  IdempotencyInProgress,
   PayloadTooLarge,
   CartEmpty,
   AmountMismatch,
@@ -54,8 +58,10 @@ export const ApiErrors = [
   PaymentFailed,
   FulfilmentRequired,
   IdempotencyKeyReused,
+  RateLimited,
   DownstreamError,
   DownstreamUnavailable,
+  Overloaded,
   DownstreamTimeout,
   DeadlineExceeded
 ] as const

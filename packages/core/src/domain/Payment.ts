@@ -42,7 +42,8 @@ export const PaymentInstruction = Schema.Struct({
       {
         toJsonSchema: () => ({
           oneOf: Object.entries(gatewaysByMode).map(([mode, gateways]) => ({
-            properties: { payment_mode: { const: mode }, gateway: { enum: [...gateways] } }
+            properties: { payment_mode: { const: mode }, gateway: { enum: [...gateways] } },
+            required: ["payment_mode", "gateway"]
           }))
         })
       }

@@ -17,7 +17,8 @@ export const EmptyCart = Schema.Struct({
   cart_id: Schema.Null,
   cart_type: CartType,
   currency: Currency,
-  items: Schema.Tuple([]),
+  // An array of nothing rather than Tuple([]): the document then says `items` + `maxItems: 0`, which every OpenAPI linter reads.
+  items: Schema.Array(Schema.Never).pipe(Schema.check(Schema.isMaxLength(0))),
   totals: Totals
 })
 export type EmptyCart = typeof EmptyCart.Type

@@ -6,14 +6,14 @@ import { RequiredCheckoutKey } from "../middleware/CheckoutKey.ts"
 import { Identity } from "../middleware/Identity.ts"
 import { cartType } from "./CartGroup.ts"
 import { CartErrors } from "./ErrorBody.ts"
-import { IdentityHeaders, MutationHeaders } from "./Headers.ts"
+import { IdentityHeaders, PlaceOrderHeaders } from "./Headers.ts"
 
 /** Turning the owner's cart into an order, and what to add to it before that. */
 export const CheckoutGroup = HttpApiGroup.make("checkout")
   .add(
     HttpApiEndpoint.post("placeOrder", "/cart/place-order", {
       query: cartType,
-      headers: MutationHeaders,
+      headers: PlaceOrderHeaders,
       payload: PlaceOrderRequest,
       success: PlaceOrderResponse,
       error: CartErrors

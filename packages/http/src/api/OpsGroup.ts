@@ -23,17 +23,14 @@ export const MetricsText = Schema.String.pipe(HttpApiSchema.asText({ contentType
 
 export const OpsGroup = HttpApiGroup.make("ops")
   .add(
-    HttpApiEndpoint.get("health", "/health", { headers: RequestIdHeader, success: Health }).annotate(
-      OpenApi.Summary,
-      "Liveness: the process answers"
-    ),
-    HttpApiEndpoint.get("ready", "/ready", { headers: RequestIdHeader, success: Ready, error: NotReady }).annotate(
-      OpenApi.Summary,
-      "Readiness: the stores answer"
-    ),
-    HttpApiEndpoint.get("metrics", "/metrics", { headers: RequestIdHeader, success: MetricsText }).annotate(
-      OpenApi.Summary,
-      "Metrics in Prometheus text format"
-    )
+    HttpApiEndpoint.get("health", "/health", { headers: RequestIdHeader, success: Health })
+      .annotate(OpenApi.Summary, "Liveness: the process answers")
+      .annotate(OpenApi.Description, "200 while the process serves requests; no store or downstream service is asked."),
+    HttpApiEndpoint.get("ready", "/ready", { headers: RequestIdHeader, success: Ready, error: NotReady })
+      .annotate(OpenApi.Summary, "Readiness: the stores answer")
+      .annotate(OpenApi.Description, "503 while a configured Redis does not answer (reads still work, place-order does not)."),
+    HttpApiEndpoint.get("metrics", "/metrics", { headers: RequestIdHeader, success: MetricsText })
+      .annotate(OpenApi.Summary, "Metrics in Prometheus text format")
+      .annotate(OpenApi.Description, "Counters and histograms labelled by route template, service and outcome, never by id.")
   )
   .annotate(OpenApi.Description, "Probes and metrics for the orchestrator's own health.")

@@ -2,6 +2,7 @@ import { HttpApi, OpenApi } from "effect/http-api"
 import { InvalidRequest } from "../middleware/InvalidRequest.ts"
 import { CartGroup } from "./CartGroup.ts"
 import { CheckoutGroup } from "./CheckoutGroup.ts"
+import { completeDocument } from "./DocumentCompletion.ts"
 import { OpsGroup } from "./OpsGroup.ts"
 import { WebhookGroup } from "./WebhookGroup.ts"
 
@@ -28,6 +29,8 @@ export const PublicApi = HttpApi.make("orchestra")
   .annotate(OpenApi.License, { name: "Proprietary", identifier: "LicenseRef-Proprietary" })
   // Relative: the document is served by the orchestrator it describes, behind whatever gateway host.
   .annotate(OpenApi.Servers, [{ url: "/", description: "This orchestrator" }])
+  // Security schemes and the response headers middleware sets: what the endpoint schemas cannot say.
+  .annotate(OpenApi.Transform, completeDocument)
   .annotate(
     OpenApi.Description,
     "The public cart API the gateway calls. Every error answers `{ success: false, error: { code, message, details? }, request_id }`; every response carries `x-request-id`."

@@ -1,23 +1,18 @@
 import { PaymentWebhook, WebhookResponse } from "@orchestra/core/checkout/PaymentWebhook"
 import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
-import { Error400, Error401, Error404, Error413, Error415, Error500, Error502, Error503, Error504 } from "./ErrorBody.ts"
+import { Error400, Error401, Error404, Error413, Error415, ServerErrors } from "./ErrorBody.ts"
 import { RequestIdHeader } from "./Headers.ts"
 
 
 export const WebhookGroup = HttpApiGroup.make("webhooks").add(
   HttpApiEndpoint.post("paymentWebhook", "/payments/webhooks/:gateway", {
     params: { gateway: Schema.String.annotate({ description: "phonepe or razorpay (case-insensitive)" }) },
-    headers: {
-      ...RequestIdHeader,
-      "x-webhook-timestamp": Schema.String.annotate({ description: "Unix seconds; older than 300 s is refused" }),
-      "x-webhook-signature": Schema.String.annotate({
-        description: 'sha256=<hex HMAC-SHA256(gateway secret, "<timestamp>.<raw body>")>'
-      })
-    },
+    // The signature headers are the webhookSignature security scheme (DocumentCompletion.ts).
+    headers: RequestIdHeader,
     payload: PaymentWebhook,
     success: WebhookResponse,
-    error: [Error400, Error401, Error404, Error413, Error415, Error500, Error502, Error503, Error504]
+    error: [Error400, Error401, Error404, Error413, Error415, ...ServerErrors]
   })
     .annotate(OpenApi.Summary, "Payment gateway webhook")
     .annotate(

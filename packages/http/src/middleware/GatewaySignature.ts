@@ -27,10 +27,11 @@ const canonical = (request: GatewayRequest): string =>
 const hmac = (secret: string, request: GatewayRequest): Buffer =>
   createHmac("sha256", secret).update(canonical(request)).digest()
 
-/**
- * The headers the gateway adds to a request it forwards: `x-gateway-timestamp` and
- * `x-gateway-signature: v1=<hex HMAC-SHA256(secret, "<ts>\n<METHOD>\n<path>\n<domain>\n<customer>\n<session>")>`.
- */
+/** How the gateway signs, for the documents (OpenAPI security scheme, Postman pre-request script). */
+export const GATEWAY_SIGNATURE_FORMAT =
+  'x-gateway-signature: v1=<hex HMAC-SHA256(secret, "<x-gateway-timestamp>\\n<METHOD>\\n<path without query>\\n<x-domain-id>\\n<x-customer-id or empty>\\n<x-session-id or empty>")>'
+
+/** The headers the gateway adds to a request it forwards: `x-gateway-timestamp` and `x-gateway-signature` (GATEWAY_SIGNATURE_FORMAT). */
 export const signGatewayRequest = (
   secret: string,
   request: GatewayRequest
