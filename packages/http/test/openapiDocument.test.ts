@@ -1,3 +1,4 @@
+import { PaymentWebhook } from "@orchestra/core/checkout/PaymentWebhook"
 import { PlaceOrderRequest } from "@orchestra/core/checkout/PlaceOrderRequest"
 import { ItemsRequest, UpdateOptionsRequest } from "@orchestra/core/flows/requests"
 import { Ajv2020 } from "ajv/dist/2020.js"
@@ -5,12 +6,22 @@ import addFormats from "ajv-formats"
 import { Result, Schema } from "effect"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
+import { demoExamples } from "../src/api/DemoExamples.ts"
+import { demoJourneys } from "../src/api/DemoJourneys.ts"
 import { openApiDocument } from "../src/api/OpenApiDocument.ts"
 
+const Media = Schema.Struct({
+  schema: Schema.Unknown,
+  examples: Schema.optionalKey(Schema.Record(Schema.String, Schema.Struct({ summary: Schema.String, value: Schema.Unknown })))
+})
 const OperationShape = Schema.Struct({
+  operationId: Schema.String,
   parameters: Schema.Array(Schema.Struct({ name: Schema.String, in: Schema.String, required: Schema.Boolean })),
-  requestBody: Schema.optionalKey(Schema.Struct({ content: Schema.Struct({ "application/json": Schema.Struct({ schema: Schema.Unknown }) }) })),
-  responses: Schema.Record(Schema.String, Schema.Struct({ headers: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown)) })),
+  requestBody: Schema.optionalKey(Schema.Struct({ content: Schema.Struct({ "application/json": Media }) })),
+  responses: Schema.Record(
+    Schema.String,
+    Schema.Struct({ headers: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown)), content: Schema.optionalKey(Schema.Record(Schema.String, Media)) })
+  ),
   security: Schema.Array(Schema.Record(Schema.String, Schema.Array(Schema.String)))
 })
 const DocumentShape = Schema.Struct({
@@ -178,5 +189,51 @@ describe("the OpenAPI document says what the server enforces", () => {
     expect(codesOf("Error429")).toContain("RATE_LIMITED")
     expect(codesOf("Error503")).toContain("OVERLOADED")
     expect(codesOf("Error503")).toContain("DOWNSTREAM_UNAVAILABLE")
+  })
+})
+
+describe("the document's examples, recorded from the sandbox by scripts/recordExamples.ts", () => {
+  const operations = Object.values(document.paths).flatMap((methods) => Object.values(methods))
+  const compile = (schema: unknown) => ajv.compile({ ...(schema as object), components: document.components })
+
+  it("every operation shows a request (when it takes a body) and its success answer, each valid by the document", () => {
+    for (const op of operations) {
+      const body = op.requestBody?.content["application/json"]
+      if (body !== undefined) {
+        const examples = Object.entries(body.examples ?? {})
+        expect({ op: op.operationId, requests: examples.length > 0 }).toEqual({ op: op.operationId, requests: true })
+        const validate = compile(body.schema)
+        for (const [name, example] of examples) expect({ op: op.operationId, name, valid: validate(example.value), errors: validate.errors ?? null }).toMatchObject({ valid: true })
+      }
+      const success = Object.values(op.responses["200"]?.content ?? {})
+      expect({ op: op.operationId, answers: success.some((media) => Object.keys(media.examples ?? {}).length > 0) }).toEqual({
+        op: op.operationId,
+        answers: true
+      })
+      for (const media of success) {
+        const validate = compile(media.schema)
+        for (const [name, example] of Object.entries(media.examples ?? {})) {
+          expect({ op: op.operationId, name, valid: validate(example.value), errors: validate.errors ?? null }).toMatchObject({ valid: true })
+        }
+      }
+    }
+  })
+
+  it("every recorded request is one the server decodes, and every journey step has its example", () => {
+    const decoders: Record<string, (body: unknown) => boolean> = {
+      "cart.addItems": serverAccepts(ItemsRequest),
+      "cart.buyNow": serverAccepts(ItemsRequest),
+      "cart.updateOptions": serverAccepts(UpdateOptionsRequest),
+      "checkout.placeOrder": serverAccepts(PlaceOrderRequest),
+      "webhooks.paymentWebhook": serverAccepts(PaymentWebhook)
+    }
+    for (const journey of demoJourneys) {
+      for (const step of journey.steps) {
+        const recorded = demoExamples[step.operationId]?.[step.example]
+        expect({ step: step.name, recorded: recorded !== undefined }).toEqual({ step: step.name, recorded: true })
+        const decodes = decoders[step.operationId]
+        if (decodes !== undefined) expect({ step: step.name, decodes: decodes(recorded?.request) }).toEqual({ step: step.name, decodes: true })
+      }
+    }
   })
 })

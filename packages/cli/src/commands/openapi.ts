@@ -19,7 +19,8 @@ export const openapiCommand = Command.make(
       const document = openApiDocument()
       const text =
         format === "yaml"
-          ? stringify(document)
+          ? // Objects the document shares (response headers) are written out: YAML readers cap aliases.
+            stringify(document, { aliasDuplicateObjects: false })
           : `${JSON.stringify(format === "postman" ? yield* toPostmanCollection(document).pipe(Effect.mapError((message) => new RunFailed({ message }))) : document, null, 2)}\n`
       if (Option.isNone(out)) return yield* Console.log(text.trimEnd())
       yield* FileSystem.FileSystem.use((fs) => fs.writeFileString(out.value, text)).pipe(

@@ -1,5 +1,6 @@
 import { Schema } from "effect"
 import type { OpenApi } from "effect/http-api"
+import { type DemoExample, demoExamples } from "./DemoExamples.ts"
 import { GATEWAY_SIGNATURE_FORMAT } from "../middleware/GatewaySignature.ts"
 
 /**
@@ -8,7 +9,13 @@ import { GATEWAY_SIGNATURE_FORMAT } from "../middleware/GatewaySignature.ts"
  *   server has a gateway secret) and the payment gateways' webhook signature (checked by the
  *   webhook handler over the raw body);
  * - the response headers our middleware sets on every answer (`x-request-id`), on a replayed
- *   mutation (`idempotent-replayed`), and with a refusal to retry later (`Retry-After`).
+ *   mutation (`idempotent-replayed`), and with a refusal to retry later (`Retry-After`);
+ * - the examples of each operation, recorded from the sandbox running the demo journeys
+ *   (DemoExamples.ts): Effect writes a schema's `examples` annotation as it is given, in the decoded
+ *   form (amounts in minor units), so wire examples can only be added to the document here;
+ * - no `multipleOf` in answers: validators (Redocly's, Spectral's, Postman's) divide in binary
+ *   floating point, so a correct 1026.86 fails `multipleOf: 0.01` there. Requests keep it, as the
+ *   server enforces it; answers are the server's own amounts, always with at most 2 decimals.
  * Everything else in the document comes from the schemas the server decodes with.
  */
 export const completeDocument = (generated: unknown): OpenDocument => {
@@ -28,10 +35,13 @@ export const completeDocument = (generated: unknown): OpenDocument => {
 const open = <Fields extends Schema.Struct.Fields>(fields: Fields) =>
   Schema.StructWithRest(Schema.Struct(fields), [Schema.Record(Schema.String, Schema.Unknown)])
 const Parameter = open({ name: Schema.String, in: Schema.String })
-const Response = open({ headers: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown)) })
+const Content = Schema.Record(Schema.String, open({}))
+const Response = open({ headers: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown)), content: Schema.optionalKey(Content) })
 const SecurityRequirement = Schema.Record(Schema.String, Schema.Array(Schema.String))
 const Operation = open({
+  operationId: Schema.String,
   parameters: Schema.Array(Parameter),
+  requestBody: Schema.optionalKey(open({ content: Content })),
   responses: Schema.Record(Schema.String, Response),
   security: Schema.Array(SecurityRequirement)
 })
@@ -95,10 +105,15 @@ const replayable = (status: string) => status.startsWith("2") || ["404", "409", 
 
 const completeOperation = (operation: Operation, path: string): Operation => {
   const idempotent = hasHeader(operation, "idempotency-key")
+  const examples = Object.entries(demoExamples[operation.operationId] ?? {})
   const responses: Record<string, typeof Response.Type> = {}
   for (const [status, response] of Object.entries(operation.responses)) {
+    const answered = examples.filter(([, example]) => String(example.status) === status)
     responses[status] = {
       ...response,
+      ...(response.content === undefined
+        ? {}
+        : { content: withExamples(withoutMultipleOf(response.content), answered, (example) => example.response) }),
       headers: {
         ...response.headers,
         "x-request-id": requestIdHeader,
@@ -107,7 +122,39 @@ const completeOperation = (operation: Operation, path: string): Operation => {
       }
     }
   }
-  return { ...operation, responses, security: securityOf(operation, path) }
+  const { requestBody } = operation
+  return {
+    ...operation,
+    ...(requestBody === undefined
+      ? {}
+      : { requestBody: { ...requestBody, content: withExamples(requestBody.content, examples, (example) => example.request) } }),
+    responses,
+    security: securityOf(operation, path)
+  }
+}
+
+/** Each media type of `content` with the examples that have a value there, as named Example Objects. */
+const withExamples = (
+  content: typeof Content.Type,
+  examples: ReadonlyArray<readonly [string, DemoExample]>,
+  shown: (example: DemoExample) => unknown
+): typeof Content.Type => {
+  const named = examples.flatMap(([name, example]) => {
+    const value = shown(example)
+    return value === undefined ? [] : [[name, { summary: example.summary, value }] as const]
+  })
+  if (named.length === 0) return content
+  return Object.fromEntries(Object.entries(content).map(([mediaType, media]) => [mediaType, { ...media, examples: Object.fromEntries(named) }]))
+}
+
+/** The media types of an answer, with every `multipleOf` keyword removed from their schemas. */
+const withoutMultipleOf = (content: typeof Content.Type): typeof Content.Type =>
+  Object.fromEntries(Object.entries(content).map(([mediaType, media]) => [mediaType, { ...media, schema: dropMultipleOf(media.schema) }]))
+
+const dropMultipleOf = (node: unknown): unknown => {
+  if (Array.isArray(node)) return node.map(dropMultipleOf)
+  if (typeof node !== "object" || node === null) return node
+  return Object.fromEntries(Object.entries(node).flatMap(([key, value]) => (key === "multipleOf" ? [] : [[key, dropMultipleOf(value)]])))
 }
 
 /** Who signs the request: the API gateway for every owner's request, the payment gateway for webhooks. */
