@@ -8,8 +8,9 @@
 /** A value taken from an earlier answer: `{{name}}` in Postman, the recorded value in the document. */
 export interface Carried {
   readonly carried: string
+  readonly type: "number" | "string"
 }
-export const carried = (name: string): Carried => ({ carried: name })
+export const carried = (name: string, type: Carried["type"] = "number"): Carried => ({ carried: name, type })
 export const isCarried = (value: unknown): value is Carried =>
   typeof value === "object" && value !== null && "carried" in value && typeof value.carried === "string"
 
@@ -155,7 +156,7 @@ export const demoJourneys: ReadonlyArray<Journey> = [
         params: { gateway: "phonepe" },
         body: {
           event_id: fresh("eventId"),
-          gateway_order_id: carried("gatewayOrderId"),
+          gateway_order_id: carried("gatewayOrderId", "string"),
           status: "SUCCESS",
           amount: carried("gatewayAmount"),
           currency: "INR"

@@ -40,7 +40,9 @@ export const IdentityHeaders = {
   "x-session-id": Schema.optionalKey(idHeader("Guest session id, for a guest's cart.", "sess_guest_42")),
   "x-debug-trace": Schema.optionalKey(
     Schema.String.annotate({
-      description: "`1` adds the downstream step trace (`trace`) to the response when the server runs with ORCHESTRA_DEBUG_TRACE=true."
+      description:
+        "`1` adds the downstream step trace (`trace`) to the response when the server runs with ORCHESTRA_DEBUG_TRACE=true; any other value adds nothing.",
+      examples: ["0"]
     })
   )
 }
