@@ -200,27 +200,37 @@ describe("checkout idempotency over HTTP", () => {
     }).pipe(Effect.provide(inspectableOn(RedisStores, { REDIS_URL: redisUrl })))
   )
 
-  it.live("a client that disconnects mid-checkout leaves it running: a retry with its key gets the order", () =>
-    Effect.gen(function* () {
-      const sandbox = yield* Sandbox
-      const injector = yield* FaultInjector
-      const net = yield* readyCart(asha)
-      const gate = yield* makeGate
-      yield* injector.set([{ target: "order.createSubOrders", fault: Fault.Hold({ gate, point: "before" }), rate: 1 }])
-      const headers = { ...asha, "idempotency-key": `cut-${Date.now()}` }
-      const client = yield* Effect.forkChild(send("POST", "/cart/place-order", { headers, body: codBody(net) }))
-      yield* Deferred.await(gate.reached)
-      yield* Fiber.interrupt(client)
-      yield* injector.clear
-      yield* openGate(gate)
-      const retried = yield* send("POST", "/cart/place-order", { headers, body: codBody(net) })
-      expect(retried.status).toBe(200)
-      expect(retried.headers["idempotent-replayed"]).toBe("true")
-      const order = Schema.decodeUnknownSync(Placed)(retried.json).order
-      expect(order.order_status).toBe("CONFIRMED")
-      expect(sandbox.simulators.order.orders().filter((o) => o.order.id === order.id)).toHaveLength(1)
-    }).pipe(Effect.provide(inspectable))
-  )
+  for (const target of [
+    "cart.find",
+    "inventory.checkAvailability",
+    "inventory.reserve",
+    "order.createMaster",
+    "order.createSubOrders",
+    "order.setPaymentStatus",
+    "payment.initiate"
+  ]) {
+    it.live(`a client that disconnects during ${target} leaves the checkout running: a retry with its key gets the order`, () =>
+      Effect.gen(function* () {
+        const sandbox = yield* Sandbox
+        const injector = yield* FaultInjector
+        const net = yield* readyCart(asha)
+        const gate = yield* makeGate
+        yield* injector.set([{ target, fault: Fault.Hold({ gate, point: "before" }), rate: 1 }])
+        const headers = { ...asha, "idempotency-key": `cut-${target}-${Date.now()}` }
+        const client = yield* Effect.forkChild(send("POST", "/cart/place-order", { headers, body: codBody(net) }))
+        yield* Deferred.await(gate.reached)
+        yield* Fiber.interrupt(client)
+        yield* injector.clear
+        yield* openGate(gate)
+        const retried = yield* send("POST", "/cart/place-order", { headers, body: codBody(net) })
+        expect(retried.status).toBe(200)
+        expect(retried.headers["idempotent-replayed"]).toBe("true")
+        const order = Schema.decodeUnknownSync(Placed)(retried.json).order
+        expect(order.order_status).toBe("CONFIRMED")
+        expect(sandbox.simulators.order.orders().filter((o) => o.order.id === order.id)).toHaveLength(1)
+      }).pipe(Effect.provide(inspectable))
+    )
+  }
 
   it.live("while a checkout runs past the deadline, its key answers 409 IDEMPOTENCY_IN_PROGRESS with Retry-After", () =>
     Effect.gen(function* () {

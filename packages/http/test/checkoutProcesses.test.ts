@@ -110,31 +110,36 @@ const expectPlacedOnce = (placed: Answer, balanceBefore: number) =>
 
 describe.skipIf(skipPostgres)("checkout across orchestrator processes (PostgreSQL engine, SIGKILL)", () => {
   layer(World, { excludeTestServices: true, timeout: "120 seconds" })((it) => {
-    it.effect("killed after the wallet debit: the other process takes the checkout over, and once paid it completes", () =>
-      Effect.gen(function* () {
-        const { simulators } = yield* Sandbox
-        const injector = yield* FaultInjector
-        const a = yield* orchestrator(yield* freePort)
-        const b = yield* orchestrator(yield* freePort)
-        const net = yield* readyCart(a.baseUrl, asha)
-        const balance = simulators.payment.walletBalance("wal_1")!
-        const gate = yield* makeGate
-        yield* injector.set([{ target: "payment.initiate", fault: Fault.Hold({ gate, point: "after" }), rate: 1 }])
-        const key = crypto.randomUUID()
-        const client = yield* Effect.forkChild(call(a.baseUrl, "POST", "/cart/place-order", asha, { body: split(net), headers: { "idempotency-key": key } }))
-        yield* Deferred.await(gate.reached)
-        yield* killChild(a.child)
-        yield* Fiber.interrupt(client)
-        yield* injector.clear
-        yield* openGate(gate)
+    for (const [target, what] of [
+      ["inventory.reserve", "the reservation"],
+      ["payment.initiate", "the wallet debit"]
+    ] as const) {
+      it.effect(`killed after ${what}: the other process takes the checkout over, and once paid it completes`, () =>
+        Effect.gen(function* () {
+          const { simulators } = yield* Sandbox
+          const injector = yield* FaultInjector
+          const a = yield* orchestrator(yield* freePort)
+          const b = yield* orchestrator(yield* freePort)
+          const net = yield* readyCart(a.baseUrl, asha)
+          const balance = simulators.payment.walletBalance("wal_1")!
+          const gate = yield* makeGate
+          yield* injector.set([{ target, fault: Fault.Hold({ gate, point: "after" }), rate: 1 }])
+          const key = crypto.randomUUID()
+          const client = yield* Effect.forkChild(call(a.baseUrl, "POST", "/cart/place-order", asha, { body: split(net), headers: { "idempotency-key": key } }))
+          yield* Deferred.await(gate.reached)
+          yield* killChild(a.child)
+          yield* Fiber.interrupt(client)
+          yield* injector.clear
+          yield* openGate(gate)
 
-        const placed = yield* answerOf(b.baseUrl, asha, key, split(net))
-        expect(placed.status).toBe(200)
-        expect(Schema.decodeUnknownSync(Placed)(placed.json).order.order_status).toBe("PENDING")
-        yield* payUntilCompleted(b.baseUrl, placed)
-        yield* expectPlacedOnce(placed, balance)
-      })
-    )
+          const placed = yield* answerOf(b.baseUrl, asha, key, split(net))
+          expect(placed.status).toBe(200)
+          expect(Schema.decodeUnknownSync(Placed)(placed.json).order.order_status).toBe("PENDING")
+          yield* payUntilCompleted(b.baseUrl, placed)
+          yield* expectPlacedOnce(placed, balance)
+        })
+      )
+    }
 
     it.effect("killed while waiting for the payment: the gateway's webhook to the other process completes it", () =>
       Effect.gen(function* () {

@@ -577,6 +577,42 @@ describe("checkout under faults (virtual time)", () => {
       })
     ).pipe(Layer.provide(CheckoutRegistry.layerMemory))
 
+  /** The registry records a webhook's event id, then the process is gone before anything else happens. */
+  const webhookCutAfterRecording = Layer.effect(
+    CheckoutRegistry,
+    Effect.gen(function* () {
+      const registry = yield* CheckoutRegistry
+      let cut = true
+      return CheckoutRegistry.of({
+        ...registry,
+        recordWebhookEvent: (eventId, executionId) =>
+          Effect.flatMap(registry.recordWebhookEvent(eventId, executionId), (first) =>
+            cut ? Effect.sync(() => (cut = false)).pipe(Effect.andThen(Effect.interrupt)) : Effect.succeed(first)
+          )
+      })
+    })
+  ).pipe(Layer.provide(CheckoutRegistry.layerMemory))
+
+  it.effect("a webhook cut off after its event was recorded: the redelivery (a duplicate) still completes the order", () =>
+    Effect.gen(function* () {
+      const sandbox = yield* Sandbox
+      const owner = freshCustomer()
+      const cart = yield* readyCart(owner, [{ op: "ADD", product_id: "prod_case", quantity: 1 }])
+      const { result, idempotencyKey } = yield* place(owner, gatewayOnly(cart.totals.net_payable))
+      const event = paymentEvent(result)
+      const cutOff = yield* Effect.exit(deliver(event))
+      assert.isTrue(cutOff._tag === "Failure")
+      assert.strictEqual((yield* checkoutUnder(idempotencyKey))?.state, "AWAITING_PAYMENT")
+      const redelivered = yield* deliver(event)
+      assert.deepStrictEqual([redelivered.duplicate, redelivered.outcome], [true, "COMPLETED"])
+      assert.strictEqual(sandbox.simulators.order.orderById(result.order.id)?.order_status, "CONFIRMED")
+    }).pipe(
+      Effect.provide(
+        checkoutSandbox({ stores: Layer.mergeAll(CartCache.layerMemory, WorkflowEngine.layerMemory, webhookCutAfterRecording) })
+      )
+    )
+  )
+
   it.effect("the saga's own store fails at its last write: the completed order stays completed, and the write goes through later", () =>
     Effect.gen(function* () {
       const sandbox = yield* Sandbox
