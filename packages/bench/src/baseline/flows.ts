@@ -2,6 +2,7 @@ import { planPayments } from "@orchestra/core/checkout/paymentPlan"
 import type { PlaceOrderRequest } from "@orchestra/core/checkout/PlaceOrderRequest"
 import type { PlaceOrderResponse } from "@orchestra/core/checkout/PlaceOrderResponse"
 import type { PaymentProgress } from "@orchestra/core/checkout/phaseOne"
+import { hasFulfilment, isStale, priceChanges } from "@orchestra/core/checkout/placeChecks"
 import { orderTotalsOf, subOrderTotals } from "@orchestra/core/checkout/subOrderTotals"
 import { Cart, type LineItem } from "@orchestra/core/domain/Cart"
 import type { IndexedOperation } from "@orchestra/core/domain/CartLines"
@@ -17,7 +18,7 @@ import {
   PriceChanged
 } from "@orchestra/core/domain/Errors"
 import type { DomainId, OrderId, ProductId, ReservationId, StoreId } from "@orchestra/core/domain/Ids"
-import { bareLine, priceLine, subtotalOf } from "@orchestra/core/domain/LinePrice"
+import { subtotalOf } from "@orchestra/core/domain/LinePrice"
 import { type Currency, type Minor, minor } from "@orchestra/core/domain/Money"
 import type { Payment } from "@orchestra/core/domain/Payment"
 import { type CartType, type Owner, ownerKey, toOwnerRef } from "@orchestra/core/domain/Owner"
@@ -352,18 +353,6 @@ export const makeFlows = (d: BaselineDeps) => {
       coupon_applied: computed.coupons_applied,
       warnings: [...state.warnings]
     }
-  }
-
-  const isStale = (cart: Cart) => !cart.computed || cart.computed_version !== cart.version
-  const hasFulfilment = (cart: Cart) =>
-    (cart.address?.shipping_address !== undefined && cart.delivery_option !== undefined) || cart.pickup_point !== undefined
-  const priceChanges = (cart: Cart, products: ReadonlyArray<Product>) => {
-    const byId = new Map(products.map((p) => [p.product_id, p]))
-    return cart.items.flatMap((line) => {
-      const product = byId.get(line.product_id)
-      const now = product === undefined ? undefined : priceLine(bareLine(line), product)?.line.unit_price
-      return now === line.unit_price ? [] : [{ item_id: line.item_id, product_id: line.product_id, was: line.unit_price, now }]
-    })
   }
 
   /** Undoes what a failed checkout did, in reverse; undo failures are logged, never raised. */

@@ -12,16 +12,15 @@ import {
   PriceChanged
 } from "../domain/Errors.ts"
 import { type CouponCode, type OrderId, PaymentId, type ReservationId, type StoreId } from "../domain/Ids.ts"
-import { bareLine, priceLine } from "../domain/LinePrice.ts"
 import { type Currency, format, NonNegativeAmount } from "../domain/Money.ts"
 import type { Order } from "../domain/Order.ts"
 import { Gateway, type Payment, PaymentMode, PaymentStatus } from "../domain/Payment.ts"
 import { productIdsOf } from "../flows/cartContext.ts"
 import { requestedStock } from "../flows/checkOperations.ts"
 import type { StockLine } from "../services/Inventory.ts"
-import type { Product } from "../services/Product.ts"
 import { type CheckoutRun, need, unexpected } from "./CheckoutRun.ts"
 import { type PlannedPayment, planPayments } from "./paymentPlan.ts"
+import { hasFulfilment, isStale, priceChanges } from "./placeChecks.ts"
 import { mustStep, registerUndo, step, undoable } from "./sagaSteps.ts"
 import { orderTotalsOf, type StoreCharges, subOrderTotals } from "./subOrderTotals.ts"
 
@@ -47,22 +46,6 @@ export interface Placed {
   readonly coupons: ReadonlyArray<CouponCode>
   readonly order: Order
   readonly payments: ReadonlyArray<PaymentProgress>
-}
-
-const isStale = (cart: Cart) => !cart.computed || cart.computed_version !== cart.version
-
-/** A cart is placed only with a fulfilment: an address with a delivery option, or a pickup point. */
-const hasFulfilment = (cart: Cart) =>
-  (cart.address?.shipping_address !== undefined && cart.delivery_option !== undefined) || cart.pickup_point !== undefined
-
-/** 2b: the prices the cart was computed with must still be the prices now. */
-const priceChanges = (cart: Cart, products: ReadonlyArray<Product>) => {
-  const byId = new Map(products.map((p) => [p.product_id, p]))
-  return cart.items.flatMap((line) => {
-    const product = byId.get(line.product_id)
-    const now = product === undefined ? undefined : priceLine(bareLine(line), product)?.line.unit_price
-    return now === line.unit_price ? [] : [{ item_id: line.item_id, product_id: line.product_id, was: line.unit_price, now }]
-  })
 }
 
 /** The pure checks of phase 1, before anything is reserved or created (DESIGN §6 step 2d). */

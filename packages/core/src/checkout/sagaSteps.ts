@@ -1,4 +1,4 @@
-import { Effect, Exit, Option, Random, Schema } from "effect"
+import { Effect, Exit, Option, Random, Result, Schema } from "effect"
 import { Activity, type WorkflowEngine } from "effect/workflow"
 import { DeadlineExceeded, DownstreamError, DownstreamTimeout, DownstreamUnavailable } from "../domain/Errors.ts"
 import { recordStuckStep } from "../observability/Telemetry.ts"
@@ -114,25 +114,37 @@ const BACKOFF_CAP_MS = 30_000
 const backoff = (failures: number) =>
   Random.nextIntBetween(0, Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.min(failures, 20)))
 
-const untilAnswered = <A>(run: SagaRun, name: string, success: Recorded<A>, call: Call<A>): Effect.Effect<Answered<unknown>> =>
+/**
+ * Runs `tryOnce` until it gives a value, backing off between tries; every STUCK_EVERY-th failure
+ * in a row is logged as an error and counted, for an operator.
+ */
+const untilDone = <A, E>(run: SagaRun, name: string, tryOnce: Effect.Effect<Result.Result<A, E>>, describe: (failure: E) => string) =>
   Effect.gen(function* () {
     let failures = 0
     while (true) {
-      const outcome = yield* attempt(run, name, success, call)
-      if (outcome._tag !== "Failed") return outcome
+      const result = yield* tryOnce
+      if (Result.isSuccess(result)) return result.success
       failures++
       if (failures % STUCK_EVERY === 0) {
         yield* Effect.logError("checkout step keeps failing; still retrying", {
           execution_id: run.executionId,
           step: name,
           failures,
-          error: outcome.error.message
+          error: describe(result.failure)
         })
         yield* recordStuckStep(name)
       }
       yield* Effect.sleep(yield* backoff(failures))
     }
   })
+
+const untilAnswered = <A>(run: SagaRun, name: string, success: Recorded<A>, call: Call<A>): Effect.Effect<Answered<unknown>> =>
+  untilDone(
+    run,
+    name,
+    Effect.map(attempt(run, name, success, call), (outcome) => (outcome._tag === "Failed" ? Result.fail(outcome.error) : Result.succeed(outcome))),
+    (error) => error.message
+  )
 
 /**
  * A step that must happen — an undo, or anything after the stock is deducted (DESIGN §6: "undo
@@ -153,24 +165,7 @@ export const bookkeeping = <A, E>(run: SagaRun, name: string, success: Schema.Co
   Activity.make({
     name,
     success,
-    execute: Effect.gen(function* () {
-      let failures = 0
-      while (true) {
-        const exit = yield* Effect.exit(write)
-        if (Exit.isSuccess(exit)) return exit.value
-        failures++
-        if (failures % STUCK_EVERY === 0) {
-          yield* Effect.logError("checkout bookkeeping keeps failing; still retrying", {
-            execution_id: run.executionId,
-            step: name,
-            failures,
-            cause: String(exit.cause)
-          })
-          yield* recordStuckStep(name)
-        }
-        yield* Effect.sleep(yield* backoff(failures))
-      }
-    })
+    execute: untilDone(run, name, Effect.result(write), String)
   })
 
 /**
