@@ -1,4 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
+import { AbuseLimits } from "@orchestra/core/limits/AbuseLimits"
 import { CartCache } from "@orchestra/core/stores/CartCache"
 import { CartLock } from "@orchestra/core/stores/CartLock"
 import { IdempotencyStore } from "@orchestra/core/stores/IdempotencyStore"
@@ -94,7 +95,7 @@ describe("cart lock with the lock store down", () => {
     })
   )
   const stores = CartMutex.layer.pipe(
-    Layer.provideMerge(Layer.mergeAll(CartCache.layerMemory, DownLock, IdempotencyStore.layerMemory, Readiness.layerMemory))
+    Layer.provideMerge(Layer.mergeAll(CartCache.layerMemory, DownLock, IdempotencyStore.layerMemory, AbuseLimits.layerMemory, Readiness.layerMemory))
   )
 
   it.live("mutations still work, under an in-process lock, with a warning", () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
+import { AbuseLimits } from "@orchestra/core/limits/AbuseLimits"
 import { CartCache } from "@orchestra/core/stores/CartCache"
 import { CartLock } from "@orchestra/core/stores/CartLock"
 import { IdempotencyStore } from "@orchestra/core/stores/IdempotencyStore"
@@ -31,7 +32,7 @@ describe("ops endpoints", () => {
     // value, so server and test share one connection.
     const redis = RedisConnection.layerFromUrl(redisUrl)
     const stores = CartMutex.layer.pipe(
-      Layer.provideMerge(Layer.mergeAll(CartCache.layerMemory, CartLock.layerMemory, IdempotencyStore.layerMemory, Readiness.layerRedis)),
+      Layer.provideMerge(Layer.mergeAll(CartCache.layerMemory, CartLock.layerMemory, IdempotencyStore.layerMemory, AbuseLimits.layerMemory, Readiness.layerRedis)),
       Layer.provide(redis)
     )
 

@@ -30,7 +30,7 @@ export class StoreOffline extends Schema.TaggedError<StoreOffline>()("STORE_OFFL
 export class PaymentFailed extends Schema.TaggedError<PaymentFailed>()("PAYMENT_FAILED", fields, { httpApiStatus: 422 }) {}
 export class FulfilmentRequired extends Schema.TaggedError<FulfilmentRequired>()("FULFILMENT_REQUIRED", fields, { httpApiStatus: 422 }) {}
 export class IdempotencyKeyReused extends Schema.TaggedError<IdempotencyKeyReused>()("IDEMPOTENCY_KEY_REUSED", fields, { httpApiStatus: 422 }) {}
-/** An abuse limit of the owner was reached (DESIGN §3); `details.limit` names it, `Retry-After` says when to try again. */
+/** An abuse limit of the owner was reached (DESIGN §3); `details.limit` names it, `details.retry_after_s` and `Retry-After` say when to try again. */
 export class RateLimited extends Schema.TaggedError<RateLimited>()("RATE_LIMITED", fields, { httpApiStatus: 429 }) {}
 export class DownstreamError extends Schema.TaggedError<DownstreamError>()("DOWNSTREAM_ERROR", downstreamFields, { httpApiStatus: 502 }) {}
 export class DownstreamUnavailable extends Schema.TaggedError<DownstreamUnavailable>()("DOWNSTREAM_UNAVAILABLE", downstreamFields, { httpApiStatus: 503 }) {}

@@ -21,7 +21,7 @@ export const CartFlowsLive = Layer.effect(
     return CartFlows.of({
       itemsFull: tracedFlow("itemsFull", itemsFull(steps)),
       itemsLite: tracedFlow("itemsLite", itemsLite(steps)),
-      updateOptions: tracedFlow("updateOptions", updateOptions(steps)),
+      updateOptions: tracedFlow("updateOptions", updateOptions(deps, steps)),
       getFull: tracedFlow("getFull", getFull(deps, steps)),
       getCached: tracedFlow("getCached", getCached(deps, steps)),
       deleteCart: tracedFlow("deleteCart", deleteCart(deps, steps)),

@@ -1,5 +1,6 @@
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import type { Currency } from "../domain/Money.ts"
+import { AbuseLimits, noAbuseLimits } from "../limits/AbuseLimits.ts"
 import { CurrencyConfig } from "../runtime/CurrencyConfig.ts"
 import { CartService } from "../services/Cart.ts"
 import { CustomerService } from "../services/Customer.ts"
@@ -22,6 +23,8 @@ export interface FlowDeps {
   readonly customer: CustomerService["Service"]
   readonly payment: PaymentService["Service"]
   readonly cache: CartCache["Service"]
+  /** The abuse limits the server provides with its stores; none where no one does (simulations, flow tests). */
+  readonly limits: AbuseLimits["Service"]
   /** The currency new carts are opened in. */
   readonly currency: Currency
 }
@@ -38,6 +41,7 @@ export const resolveFlowDeps = Effect.gen(function* () {
     customer: yield* CustomerService,
     payment: yield* PaymentService,
     cache: yield* CartCache,
+    limits: Option.getOrElse(yield* Effect.serviceOption(AbuseLimits), () => noAbuseLimits),
     currency: yield* CurrencyConfig
   }
   return deps

@@ -3,6 +3,7 @@ import type { Cart } from "../domain/Cart.ts"
 import type { DeliveryPreference } from "../domain/CartOptions.ts"
 import { type ApiError, CartNotFound, InvalidRequest } from "../domain/Errors.ts"
 import type { AddressId } from "../domain/Ids.ts"
+import { ownerSubject } from "../limits/AbuseLimits.ts"
 import { minor, sum } from "../domain/Money.ts"
 import type { Owner } from "../domain/Owner.ts"
 import { RequestContext } from "../runtime/RequestContext.ts"
@@ -11,6 +12,7 @@ import type { Address } from "../services/Customer.ts"
 import type { DeliveryOption } from "../services/SellerAdmin.ts"
 import type { CartScope } from "./CartFlows.ts"
 import { cartVanished, chargesOf, unique } from "./cartContext.ts"
+import type { FlowDeps } from "./FlowDeps.ts"
 import type { UpdateOptionsRequest } from "./requests.ts"
 import type { FieldValidation, UpdateOptionsResponse, Validations } from "./responses.ts"
 import type { Steps } from "./steps.ts"
@@ -64,12 +66,15 @@ const storeCount = (cart: Cart) => unique(cart.items.flatMap((i) => (i.store_id 
  * 6 payment method, 7 gift wrap — each only when its field is sent → 8 options update (valid
  * fields only) → 9 shipping rate (delivery option or address changed) → 10 promotions →
  * 11 compute → 12 cache set. Optional: 9 (warning), 10, 12.
+ * An owner out of invalid coupon codes (DESIGN §3) is refused before anything is validated.
  */
 export const updateOptions =
-  (steps: Steps) =>
+  (deps: FlowDeps, steps: Steps) =>
   (input: CartScope & { readonly request: UpdateOptionsRequest }): Effect.Effect<UpdateOptionsResponse, ApiError, RequestContext> =>
     Effect.gen(function* () {
       const { owner, request } = input
+      const triesCoupons = request.coupons !== undefined && request.coupons.length > 0
+      if (triesCoupons) yield* deps.limits.check("coupon_failures", ownerSubject(owner))
       const found = yield* steps.findCart(input) // 1
       if (Option.isNone(found)) return yield* new CartNotFound({ message: "There is no cart to update" })
       const cart = found.value
@@ -119,6 +124,7 @@ export const updateOptions =
 
       if (request.coupons !== undefined) {
         const results = Option.getOrElse(checked.coupons, () => [])
+        yield* deps.limits.recordFailures("coupon_failures", ownerSubject(owner), results.filter((c) => !c.valid).length)
         validations.coupons = results.map((c) => ({
           code: c.code,
           status: c.valid ? ("VALID" as const) : ("INVALID" as const),

@@ -100,6 +100,14 @@ const stuckStepsBy = labelled(["step"], (attributes) =>
   })
 )
 
+const rateLimitedBy = labelled(["limit"], (attributes) =>
+  Metric.counter("orchestra_rate_limited_total", {
+    description: "Requests refused with 429 RATE_LIMITED, by the abuse limit that refused them",
+    incremental: true,
+    attributes
+  })
+)
+
 export type DownstreamOutcome = "ok" | "refused" | "error" | "timeout" | "rejected" | "interrupted"
 
 /**
@@ -122,6 +130,8 @@ export const recordCacheLookup = (result: "hit" | "miss") => Metric.update(cache
 /** The cache lookups with this result so far, read back by `/metrics` for its hit ratio. */
 export const cacheLookupCount = (result: "hit" | "miss") =>
   Effect.map(Metric.value(cacheLookupsBy.with(result)), (state) => state.count)
+
+export const recordRateLimited = (limit: string) => Metric.update(rateLimitedBy.with(limit), 1)
 
 export const recordCheckout = (phase: "place_order" | "webhook", outcome: string) =>
   Metric.update(checkoutsBy.with(phase, outcome), 1)

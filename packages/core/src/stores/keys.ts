@@ -1,5 +1,8 @@
 // Every key carries a Redis Cluster hash tag in braces, so any script touching the keys of one
 // cart/scope/order lands on a single slot and never fails with CROSSSLOT.
+const limitPrefix = (name: string) => `limit:${name}`
+const limitSubject = (subject: string) => `{${subject}}`
+
 export const keys = {
   cartComputed: (cartId: string) => `cart:{${cartId}}:computed`,
   ownerCart: (ownerKey: string) => `owner:{${ownerKey}}:cart`,
@@ -7,5 +10,12 @@ export const keys = {
   idempotency: (scope: string, key: string) => `idem:{${scope}}:${key}`,
   saga: (orderId: string) => `saga:{${orderId}}`,
   sagaByGateway: (gatewayOrderId: string) => `saga-gw:{${gatewayOrderId}}`,
-  webhookEvent: (eventId: string) => `webhook-event:{${eventId}}`
+  webhookEvent: (eventId: string) => `webhook-event:{${eventId}}`,
+  /**
+   * One abuse limit's counter for one subject (an owner, a wallet). `rate-limiter-flexible` builds it
+   * as `<keyPrefix>:<key>`, from `limitPrefix(name)` and `limitSubject(subject)`.
+   */
+  limit: (name: string, subject: string) => `${limitPrefix(name)}:${limitSubject(subject)}`,
+  limitPrefix,
+  limitSubject
 }

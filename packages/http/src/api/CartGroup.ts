@@ -9,6 +9,7 @@ import {
 } from "@orchestra/core/flows/responses"
 import { Effect, Schema, SchemaTransformation } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
+import { MutationLimit } from "../middleware/AbuseLimit.ts"
 import { Idempotency } from "../middleware/Idempotency.ts"
 import { Identity } from "../middleware/Identity.ts"
 import { CartErrors } from "./ErrorBody.ts"
@@ -46,6 +47,7 @@ export const CartGroup = HttpApiGroup.make("cart")
       error: CartErrors
     })
       .middleware(Idempotency)
+      .middleware(MutationLimit)
       .annotate(OpenApi.Summary, "Add, set, update or remove cart items")
       .annotate(
         OpenApi.Description,
@@ -59,6 +61,7 @@ export const CartGroup = HttpApiGroup.make("cart")
       error: CartErrors
     })
       .middleware(Idempotency)
+      .middleware(MutationLimit)
       .annotate(OpenApi.Summary, "Update cart options")
       .annotate(
         OpenApi.Description,
@@ -84,6 +87,7 @@ export const CartGroup = HttpApiGroup.make("cart")
       error: CartErrors
     })
       .middleware(Idempotency)
+      .middleware(MutationLimit)
       .annotate(OpenApi.Summary, "Delete the cart")
       .annotate(OpenApi.Description, "Deletes the cart, clears its cache entry and releases its inventory reservations."),
     HttpApiEndpoint.post("buyNow", "/buy-now", {
@@ -93,6 +97,7 @@ export const CartGroup = HttpApiGroup.make("cart")
       error: CartErrors
     })
       .middleware(Idempotency)
+      .middleware(MutationLimit)
       .annotate(OpenApi.Summary, "Buy now")
       .annotate(OpenApi.Description, "Replaces the contents of the owner's BUY_NOW cart with the request's items.")
   )

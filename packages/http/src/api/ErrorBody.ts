@@ -34,7 +34,7 @@ const detailFields = {
   }),
   details: Schema.optionalKey(Schema.Unknown).annotate({
     description:
-      "INVALID_REQUEST: one entry per problem, `{ path, message }`, path from the body or query root. CART_CHANGED: `{ totals }`, the fresh totals. OUT_OF_STOCK, PRICE_CHANGED, COUPON_INVALID: one entry per line or code. RATE_LIMITED: `{ limit }`. CHECKOUT_PENDING: the pending order's id and payments."
+      "INVALID_REQUEST: one entry per problem, `{ path, message }`, path from the body or query root. CART_CHANGED: `{ totals }`, the fresh totals. OUT_OF_STOCK, PRICE_CHANGED, COUPON_INVALID: one entry per line or code. RATE_LIMITED: `{ limit, retry_after_s }`. CHECKOUT_PENDING: the pending order's id and payments."
   })
 }
 

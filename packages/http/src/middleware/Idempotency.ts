@@ -11,8 +11,8 @@ import { responseContentType, responseText } from "./responseText.ts"
 export const IDEMPOTENCY_KEY_HEADER = "idempotency-key"
 
 
-// Not stored, so a retry can succeed: the request never started (bad input, a busy cart) or we failed (5xx).
-const retryableCodes = new Set(["INVALID_REQUEST", "PAYLOAD_TOO_LARGE", "CART_BUSY", "UNSUPPORTED_MEDIA_TYPE"])
+// Not stored, so a retry can succeed: the request never started (bad input, a busy cart, a limit) or we failed (5xx).
+const retryableCodes = new Set(["INVALID_REQUEST", "PAYLOAD_TOO_LARGE", "CART_BUSY", "UNSUPPORTED_MEDIA_TYPE", "RATE_LIMITED"])
 const isFinal = (status: number, code?: string) => status < 500 && (code === undefined || !retryableCodes.has(code))
 
 const encodeErrorBody = Schema.encodeSync(Schema.fromJsonString(ErrorBody))

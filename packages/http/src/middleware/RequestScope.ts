@@ -1,7 +1,7 @@
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from "@orchestra/core/domain/IdempotencyKey"
 import { recordHttpRequest } from "@orchestra/core/observability/Telemetry"
 import { RequestContext } from "@orchestra/core/runtime/RequestContext"
-import { ByteSize, Cause, Clock, Effect, Option, Tracer } from "effect"
+import { ByteSize, Cause, Clock, Effect, Option, Schema, Tracer } from "effect"
 import {
   HttpIncomingMessage,
   HttpRouter,
@@ -17,7 +17,7 @@ import { addTrace, wantsTrace } from "./DebugTrace.ts"
 import { IDEMPOTENCY_KEY_HEADER } from "./Idempotency.ts"
 import { REQUEST_ID_HEADER, requestIdFrom } from "./RequestId.ts"
 import { pathOf } from "./requestPath.ts"
-import { responseContentType } from "./responseText.ts"
+import { responseContentType, responseText } from "./responseText.ts"
 
 /** DESIGN §3: larger bodies get 413 before any of them is parsed. */
 export const MAX_BODY_KIB = 64
@@ -66,6 +66,18 @@ const withErrorShape = (requestId: string, response: HttpServerResponse.HttpServ
   return answer(requestId, response.status, { code, message })
 }
 
+const RetryHint = Schema.fromJsonString(Schema.Struct({ error: Schema.Struct({ details: Schema.Struct({ retry_after_s: Schema.Int }) }) }))
+const decodeRetryHint = Schema.decodeUnknownOption(RetryHint)
+
+/** A 429 says when to come back in its body (`error.details.retry_after_s`); clients and proxies read `Retry-After`. */
+const withRetryAfter = (response: HttpServerResponse.HttpServerResponse) => {
+  if (response.status !== 429) return response
+  const hint = decodeRetryHint(responseText(response))
+  return Option.isSome(hint)
+    ? HttpServerResponse.setHeader(response, "retry-after", String(hint.value.error.details.retry_after_s))
+    : response
+}
+
 const usableIdempotencyKey = (key: string | undefined) =>
   key !== undefined && key.length > 0 && key.length <= MAX_IDEMPOTENCY_KEY_LENGTH ? key : undefined
 
@@ -101,7 +113,7 @@ export const RequestScope = HttpRouter.middleware<{ provides: RequestContext }>(
                 Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause) : edgeAnswer(requestId, request, cause)
               )
             )
-            const shaped = withErrorShape(requestId, answered)
+            const shaped = withRetryAfter(withErrorShape(requestId, answered))
             const traced = wantsTrace(config.debugTrace, request) ? addTrace(shaped, context.trace) : shaped
             const response = HttpServerResponse.setHeaders(traced, { ...context.responseHeaders, [REQUEST_ID_HEADER]: requestId })
             const durationMs = (yield* Clock.currentTimeMillis) - context.startedAt

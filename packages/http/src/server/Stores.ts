@@ -1,3 +1,4 @@
+import { AbuseLimits } from "@orchestra/core/limits/AbuseLimits"
 import { CartCache } from "@orchestra/core/stores/CartCache"
 import { CartLock } from "@orchestra/core/stores/CartLock"
 import { IdempotencyStore } from "@orchestra/core/stores/IdempotencyStore"
@@ -12,6 +13,7 @@ export const MemoryStores = CartMutex.layer.pipe(
       CartCache.layerMemory,
       CartLock.layerMemory,
       IdempotencyStore.layerMemory,
+      AbuseLimits.layerMemory,
       Readiness.layerMemory
     ))
 )
@@ -22,6 +24,7 @@ export const RedisStores = CartMutex.layer.pipe(
       CartCache.layerRedis,
       CartLock.layerRedis,
       IdempotencyStore.layerRedis,
+      AbuseLimits.layerRedis,
       Readiness.layerRedis
     )),
   Layer.provide(RedisConnection.layer)
