@@ -100,6 +100,14 @@ const stuckStepsBy = labelled(["step"], (attributes) =>
   })
 )
 
+const retriesBy = labelled(["service", "outcome"], (attributes) =>
+  Metric.counter("orchestra_downstream_retries_total", {
+    description: "Retries of downstream calls, by service and outcome: retried, or skipped because the service's retry budget was spent",
+    incremental: true,
+    attributes
+  })
+)
+
 const rateLimitedBy = labelled(["limit"], (attributes) =>
   Metric.counter("orchestra_rate_limited_total", {
     description: "Requests refused with 429 RATE_LIMITED, by the abuse limit that refused them",
@@ -124,6 +132,10 @@ export const recordDownstreamCallUnsafe = (
   downstreamCallsBy.with(service, outcome).updateUnsafe(1, context)
   if (seconds !== undefined) downstreamCallDurationBy.with(service, outcome).updateUnsafe(seconds, context)
 }
+
+/** A retry made, or not made because the service's retry budget was spent; recorded from inside the step runner's retry loop. */
+export const recordRetryUnsafe = (context: Context.Context<never>, service: string, outcome: "retried" | "budget_exhausted"): void =>
+  retriesBy.with(service, outcome).updateUnsafe(1, context)
 
 export const recordCacheLookup = (result: "hit" | "miss") => Metric.update(cacheLookupsBy.with(result), 1)
 

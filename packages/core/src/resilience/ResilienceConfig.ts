@@ -1,6 +1,7 @@
 import { Config, Effect, Layer, Schema } from "effect"
 import { defaultStepPolicy, StepPolicy } from "../runtime/StepPolicy.ts"
 import { defaultResilienceOptions, resilienceLayer } from "./Resilience.ts"
+import { defaultRetryBudget, retryBudgetLayer } from "./RetryBudget.ts"
 
 const setting = (name: string, fallback: number, minimum: number) =>
   Config.schema(Schema.Int.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(minimum))), name).pipe(Config.withDefault(fallback))
@@ -20,10 +21,17 @@ export const ResilienceConfig = Config.all({
     breakerCooldownMs: setting("ORCHESTRA_BREAKER_COOLDOWN_MS", defaultResilienceOptions.breakerCooldownMs, 0),
     bulkheadLimit: setting("ORCHESTRA_BULKHEAD_LIMIT", defaultResilienceOptions.bulkheadLimit, 1),
     bulkheadQueue: setting("ORCHESTRA_BULKHEAD_QUEUE", defaultResilienceOptions.bulkheadQueue, 0)
+  }),
+  retryBudget: Config.all({
+    percent: setting("ORCHESTRA_RETRY_BUDGET_PERCENT", defaultRetryBudget.percent, 0),
+    minRetries: setting("ORCHESTRA_RETRY_BUDGET_MIN", defaultRetryBudget.minRetries, 0),
+    windowMs: setting("ORCHESTRA_RETRY_BUDGET_WINDOW_MS", defaultRetryBudget.windowMs, 10)
   })
 })
 
-/** Provides `StepPolicy` and `Resilience` from the environment: provide it once, at the server's edge. */
+/** Provides `StepPolicy`, `Resilience` and `RetryBudget` from the environment: provide it once, at the server's edge. */
 export const ResilienceLive = Layer.unwrap(
-  Effect.map(ResilienceConfig, ({ policy, guards }) => Layer.merge(Layer.succeed(StepPolicy, policy), resilienceLayer(guards)))
+  Effect.map(ResilienceConfig, ({ policy, guards, retryBudget }) =>
+    Layer.mergeAll(Layer.succeed(StepPolicy, policy), resilienceLayer(guards), retryBudgetLayer(retryBudget))
+  )
 )

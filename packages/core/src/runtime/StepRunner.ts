@@ -1,8 +1,9 @@
 import { Clock, Context, Effect, Exit, Option } from "effect"
 import { DeadlineExceeded, DownstreamError, DownstreamTimeout, DownstreamUnavailable } from "../domain/Errors.ts"
-import { type DownstreamOutcome, recordDownstreamCallUnsafe, spansExported } from "../observability/Telemetry.ts"
+import { type DownstreamOutcome, recordDownstreamCallUnsafe, recordRetryUnsafe, spansExported } from "../observability/Telemetry.ts"
 import { fullJitter } from "../resilience/fullJitter.ts"
 import { isRejection, type Rejection, Resilience } from "../resilience/Resilience.ts"
+import { RetryBudget } from "../resilience/RetryBudget.ts"
 import { isTransient } from "../resilience/transient.ts"
 import { DownstreamFailure, ResourceConflict, ResourceNotFound } from "../services/DownstreamErrors.ts"
 import { CurrentDeadline } from "./CurrentDeadline.ts"
@@ -55,8 +56,11 @@ const describe = (error: unknown): string =>
     ? error.message
     : String(error)
 
-/** Reads and idempotent writes retry on transient failures only, with capped full jitter. */
-const retryTransient = <A, E, R>(attempt: Effect.Effect<A, E, R>, policy: StepPolicyShape): Effect.Effect<A, E, R> =>
+/**
+ * Reads and idempotent writes retry on transient failures only, with capped full jitter, while
+ * `mayRetry` allows it (the policy's count and the service's retry budget).
+ */
+const retryTransient = <A, E, R>(attempt: Effect.Effect<A, E, R>, policy: StepPolicyShape, mayRetry: () => boolean): Effect.Effect<A, E, R> =>
   // Most calls succeed at once, so the retry machinery is built only after a first failure, which
   // is replayed into it: the schedule then waits exactly as if it had wrapped the call from the start.
   Effect.catchIf(attempt, isTransient, (first) => {
@@ -69,7 +73,7 @@ const retryTransient = <A, E, R>(attempt: Effect.Effect<A, E, R>, policy: StepPo
     return Effect.retry(again, {
       schedule: fullJitter({ baseMs: policy.retryBaseMs, capMs: policy.retryCapMs }),
       times: policy.retries,
-      while: isTransient
+      while: (error) => isTransient(error) && mayRetry()
     })
   })
 
@@ -97,6 +101,7 @@ export const runStep = <A, E>(
     const policy = Context.get(services, StepPolicy)
     const resilience = Context.get(services, Resilience)
     const critical = Context.get(services, StepCritical)
+    const retryBudget = Context.get(services, RetryBudget)
     const clock = Context.get(services, Clock.Clock)
     const budget = spec.kind === "read" ? policy.readTimeoutMs : policy.writeTimeoutMs
     const startedAt = clock.currentTimeMillisUnsafe()
@@ -129,6 +134,7 @@ export const runStep = <A, E>(
     })
 
     const attempt = Effect.suspend(() => {
+      if (attempts === 0) retryBudget.recordCall(service, clock.currentTimeMillisUnsafe())
       attempts++
       const left = context.deadlineAt - clock.currentTimeMillisUnsafe()
       if (left <= 0) return Effect.fail(noTimeLeft())
@@ -143,7 +149,14 @@ export const runStep = <A, E>(
 
     const outcomeOf = (failed: boolean) => (failed ? (critical ? "failed" : "degraded") : "ok")
     const exported = spansExported(services)
-    const recorded = (retryable ? retryTransient(attempt, policy) : attempt).pipe(
+    // Asked only for a retry the policy would make, so the budget never counts one that does not happen.
+    const mayRetry = () => {
+      if (attempts > policy.retries) return false
+      const allowed = retryBudget.tryRetry(service, clock.currentTimeMillisUnsafe())
+      recordRetryUnsafe(services, service, allowed ? "retried" : "budget_exhausted")
+      return allowed
+    }
+    const recorded = (retryable ? retryTransient(attempt, policy, mayRetry) : attempt).pipe(
       Effect.onExit((exit) => {
         const failed = Exit.isFailure(exit)
         const outcome = outcomeOf(failed)

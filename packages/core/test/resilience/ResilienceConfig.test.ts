@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Layer, Random } from "effect"
 import { Resilience, unguarded } from "../../src/resilience/Resilience.ts"
 import { ResilienceConfig, ResilienceLive } from "../../src/resilience/ResilienceConfig.ts"
+import { RetryBudget } from "../../src/resilience/RetryBudget.ts"
 import { defaultStepPolicy, StepPolicy } from "../../src/runtime/StepPolicy.ts"
 import { runStep } from "../../src/runtime/StepRunner.ts"
 import { flaky, inRequest, status, write, zeroRandom } from "./fakes.ts"
@@ -17,7 +18,8 @@ describe("ResilienceConfig", () => {
     Effect.gen(function* () {
       assert.deepStrictEqual(yield* readConfig, {
         policy: defaultStepPolicy,
-        guards: { breakerFailures: 5, breakerCooldownMs: 10_000, bulkheadLimit: 256, bulkheadQueue: 512 }
+        guards: { breakerFailures: 5, breakerCooldownMs: 10_000, bulkheadLimit: 256, bulkheadQueue: 512 },
+        retryBudget: { percent: 20, minRetries: 10, windowMs: 10_000 }
       })
     }).pipe(Effect.provide(fromEnv({})))
   )
@@ -33,6 +35,8 @@ describe("ResilienceConfig", () => {
         retryCapMs: 200
       })
       assert.notStrictEqual(yield* Resilience, unguarded)
+      // ORCHESTRA_RETRY_BUDGET_PERCENT=0, _MIN=0: no retry is ever in the budget.
+      assert.isFalse((yield* RetryBudget).tryRetry("payment", 0))
       // ORCHESTRA_BREAKER_FAILURES=2: the third call is refused without being made.
       const fake = yield* flaky(Number.POSITIVE_INFINITY, status("payment", 500))
       for (let i = 0; i < 3; i++) yield* Effect.flip(inRequest(runStep(write("payment.charge"), fake.call)))
@@ -51,7 +55,9 @@ describe("ResilienceConfig", () => {
               ORCHESTRA_BREAKER_FAILURES: "2",
               ORCHESTRA_BREAKER_COOLDOWN_MS: "1000",
               ORCHESTRA_BULKHEAD_LIMIT: "8",
-              ORCHESTRA_BULKHEAD_QUEUE: "0"
+              ORCHESTRA_BULKHEAD_QUEUE: "0",
+              ORCHESTRA_RETRY_BUDGET_PERCENT: "0",
+              ORCHESTRA_RETRY_BUDGET_MIN: "0"
             })
           )
         )
