@@ -37,11 +37,13 @@ export class RequestContext extends Context.Service<RequestContext, RequestConte
     readonly requestId: string
     readonly deadlineMs: number
     readonly idempotencyKey?: string | undefined
+    /** When the request arrived (epoch ms), if it waited before it got here: its deadline runs from then. */
+    readonly arrivedAt?: number | undefined
   }): Effect.Effect<RequestContextShape> =>
     Effect.map(Clock.currentTimeMillis, (now) => ({
       requestId: options.requestId,
-      startedAt: now,
-      deadlineAt: now + options.deadlineMs,
+      startedAt: options.arrivedAt ?? now,
+      deadlineAt: (options.arrivedAt ?? now) + options.deadlineMs,
       idempotencyKey: options.idempotencyKey,
       trace: [],
       warnings: [],

@@ -3,6 +3,7 @@ import { Effect } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
 import { PublicApi } from "../api/PublicApi.ts"
 import { prometheusText } from "../ops/Metrics.ts"
+import { Admission } from "../overload/Admission.ts"
 import { Readiness } from "../ops/Readiness.ts"
 
 export const OpsHandlers = HttpApiBuilder.group(PublicApi, "ops", (handlers) =>
@@ -10,6 +11,7 @@ export const OpsHandlers = HttpApiBuilder.group(PublicApi, "ops", (handlers) =>
     const readiness = yield* Readiness
     // The breakers the server was built with (ResilienceLive), read when /metrics is scraped.
     const resilience = yield* Resilience
+    const admission = yield* Admission
     return handlers
       .handle("health", () => Effect.succeed({ status: "ok" as const }))
       .handle("ready", () =>
@@ -19,6 +21,6 @@ export const OpsHandlers = HttpApiBuilder.group(PublicApi, "ops", (handlers) =>
           return { status: "ok" as const, redis }
         })
       )
-      .handle("metrics", () => prometheusText(resilience))
+      .handle("metrics", () => prometheusText(resilience, admission.stats()))
   })
 )

@@ -11,6 +11,7 @@ import {
   HttpTraceContext
 } from "effect/http"
 import { ServerConfig } from "../config/ServerConfig.ts"
+import { Admission } from "../overload/Admission.ts"
 import { type ErrorFacts, errorBodyFor } from "../errors/ErrorAnswer.ts"
 import { routeOf } from "../ops/routes.ts"
 import { addTrace, wantsTrace } from "./DebugTrace.ts"
@@ -83,7 +84,7 @@ const usableIdempotencyKey = (key: string | undefined) =>
 
 /**
  * Wraps every request, routed or not: takes or makes the request id, opens the `RequestContext`
- * (deadline, idempotency key, trace), caps the body at 64 KiB, answers whatever escaped the API
+ * (deadline from the request's arrival at the admission gate, idempotency key, trace), caps the body at 64 KiB, answers whatever escaped the API
  * with the error shape, adds the debug trace when asked, echoes `x-request-id`, writes one
  * access log line and counts the request in the metrics (by route template, method and status).
  * Every log line of the request carries its request id and the trace and span ids of the
@@ -93,6 +94,7 @@ const usableIdempotencyKey = (key: string | undefined) =>
 export const RequestScope = HttpRouter.middleware<{ provides: RequestContext }>()(
   Effect.gen(function* () {
     const config = yield* ServerConfig
+    const admission = yield* Admission
     return (app) =>
       Effect.gen(function* () {
         const request = yield* HttpServerRequest.HttpServerRequest
@@ -100,7 +102,9 @@ export const RequestScope = HttpRouter.middleware<{ provides: RequestContext }>(
         const context = yield* RequestContext.make({
           requestId,
           deadlineMs: config.requestDeadlineMs,
-          idempotencyKey: usableIdempotencyKey(request.headers[IDEMPOTENCY_KEY_HEADER])
+          idempotencyKey: usableIdempotencyKey(request.headers[IDEMPOTENCY_KEY_HEADER]),
+          // Time spent waiting in the admission gate's line comes off the deadline.
+          arrivedAt: admission.arrivedAt(request.source)
         })
         const path = pathOf(request.url)
         const route = routeOf(request.method, path)

@@ -3,6 +3,7 @@ import type { BreakerState } from "@orchestra/core/resilience/CircuitBreaker"
 import type { ResilienceShape } from "@orchestra/core/resilience/Resilience"
 import { Effect, Metric } from "effect"
 import { PrometheusMetrics } from "effect/observability"
+import type { AdmissionStats, Refusal } from "../overload/AdmissionGate.ts"
 
 const breakerStates: ReadonlyArray<BreakerState> = ["closed", "open", "half-open"]
 
@@ -16,12 +17,38 @@ const cacheHitRatio = Metric.gauge("orchestra_cache_hit_ratio", {
   description: "Cache hits / lookups of GET /cart?compute=false since start (0 before the first lookup)"
 })
 
+const admissionLimit = Metric.gauge("orchestra_admission_limit", {
+  description: "Requests the admission gate lets run at once now (adaptive unless ORCHESTRA_MAX_IN_FLIGHT fixes it)"
+})
+const admissionInFlight = Metric.gauge("orchestra_admission_in_flight", { description: "Requests running behind the admission gate" })
+const admissionQueued = Metric.gauge("orchestra_admission_queued", { description: "Requests waiting in the admission gate's line" })
+const admissionRefusals: ReadonlyArray<Refusal> = ["queue_full", "deadline"]
+const admissionRefused = Metric.counter("orchestra_admission_refused_total", {
+  description: "Requests answered 503 OVERLOADED by the admission gate, by reason: queue_full, deadline (could not be served in time)",
+  incremental: true
+})
+// The gate counts in plain numbers; each scrape adds what it counted since the one before.
+const refusedReported: Record<Refusal, number> = { queue_full: 0, deadline: 0 }
+
+const recordAdmission = (stats: AdmissionStats) =>
+  Effect.gen(function* () {
+    yield* Metric.update(admissionLimit, stats.limit)
+    yield* Metric.update(admissionInFlight, stats.inFlight)
+    yield* Metric.update(admissionQueued, stats.queued)
+    for (const reason of admissionRefusals) {
+      yield* Metric.update(Metric.withAttributes(admissionRefused, { reason }), stats.refused[reason] - refusedReported[reason])
+      refusedReported[reason] = stats.refused[reason]
+    }
+  })
+
 /**
  * The metrics in Prometheus text. Breaker states and the cache hit ratio are gauges read at
- * scrape time: the breakers live in `Resilience`, the ratio is derived from the lookup counters.
+ * scrape time: the breakers live in `Resilience`, the ratio is derived from the lookup counters, the
+ * admission figures are the gate's.
  */
-export const prometheusText = (resilience: ResilienceShape) =>
+export const prometheusText = (resilience: ResilienceShape, admission: AdmissionStats | undefined) =>
   Effect.gen(function* () {
+    if (admission !== undefined) yield* recordAdmission(admission)
     for (const breaker of yield* resilience.states()) {
       for (const state of breakerStates) {
         yield* Metric.update(Metric.withAttributes(circuitState, { service: breaker.service, state }), breaker.state === state ? 1 : 0)

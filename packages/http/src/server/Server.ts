@@ -9,6 +9,11 @@ import { describeTarget } from "@orchestra/core/stores/RedisConnection"
 import { SuggestionsFlowLive } from "@orchestra/core/suggestions/SuggestionsFlow"
 import { Duration, Effect, Layer, Logger, Option } from "effect"
 import { ServerConfig, type ServerConfigShape } from "../config/ServerConfig.ts"
+import { Admission, type AdmissionShape } from "../overload/Admission.ts"
+import { AdmissionConfig, type AdmissionSettings } from "../overload/AdmissionConfig.ts"
+import { makeAdmissionGate } from "../overload/AdmissionGate.ts"
+import { admitRequests } from "../overload/admittingServer.ts"
+import { adaptiveLimit, fixedLimit } from "../overload/ConcurrencyLimit.ts"
 import { TracingLive } from "../ops/Tracing.ts"
 import { LiveDownstreamsLayer, sandboxDownstreams } from "./Downstreams.ts"
 import { drainingServer } from "./drainingServer.ts"
@@ -39,6 +44,8 @@ export interface OrchestraOptions {
    * they inspect afterwards.
    */
   readonly downstreams?: Layer.Layer<Downstreams> | undefined
+  /** The admission gate in front of `httpServer`, when it has one. */
+  readonly admission?: AdmissionShape | undefined
 }
 
 /**
@@ -64,6 +71,7 @@ export const orchestraOn = <A, E, R>(config: ServerConfigShape, httpServer: Laye
         Layer.provide(Layer.succeed(PaymentWindow, config.checkout.paymentWindow)),
         // Deadlines, retries, one circuit breaker and one bulkhead per downstream service (DESIGN §7).
         Layer.provide(ResilienceLive),
+        Layer.provide(options.admission === undefined ? Layer.empty : Layer.succeed(Admission, options.admission)),
         Layer.provide(Layer.succeed(ServerConfig, config)),
         // Outermost, so every span of the server goes to OTLP when it is configured, and is flushed last.
         Layer.provide(TracingLive)
@@ -71,9 +79,37 @@ export const orchestraOn = <A, E, R>(config: ServerConfigShape, httpServer: Laye
     )
   )
 
+/**
+ * The Node server on `PORT`, behind the admission gate `settings` ask for (DESIGN §3, Overload):
+ * `/health`, `/ready` and `/metrics` pass it always.
+ */
+export const gatedServerLayer = (config: ServerConfigShape, settings: AdmissionSettings) => {
+  const server = drainingServer()
+  const admission =
+    settings.maxInFlight === "off"
+      ? undefined
+      : admitRequests(
+          server,
+          makeAdmissionGate({
+            limit: settings.maxInFlight === "auto" ? adaptiveLimit() : fixedLimit(settings.maxInFlight),
+            queue: settings.queue === "auto" ? undefined : settings.queue,
+            deadlineMs: config.requestDeadlineMs
+          })
+        )
+  return {
+    httpServer: NodeHttpServer.layer(() => server, { port: config.port, gracefulShutdownTimeout: SHUTDOWN_GRACE }),
+    admission
+  }
+}
+
 /** The orchestrator on `PORT`; shared by `pnpm start` and `orchestra serve`. */
 export const serverFromConfig = (config: ServerConfigShape) =>
-  orchestraOn(config, NodeHttpServer.layer(drainingServer, { port: config.port, gracefulShutdownTimeout: SHUTDOWN_GRACE }))
+  Layer.unwrap(
+    Effect.map(AdmissionConfig, (settings) => {
+      const { httpServer, admission } = gatedServerLayer(config, settings)
+      return orchestraOn(config, httpServer, { admission })
+    })
+  )
 
 /** The orchestrator configured from the environment, logging JSON lines. */
 export const OrchestraServer = Layer.unwrap(Effect.map(ServerConfig.load, serverFromConfig)).pipe(Layer.provide(JsonLogger))
