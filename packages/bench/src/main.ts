@@ -5,8 +5,9 @@ import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
 import { buildAll, outputOf } from "../../http/scripts/build.ts"
+import { runOverload } from "./overload.ts"
 import { consoleTable, markdown, NOTES_MARKER } from "./report.ts"
-import type { BenchResults } from "./results.ts"
+import type { BenchResults, OverloadResult } from "./results.ts"
 import { type Entries, type GroupOutcome, groupName, PRODUCTION_NODE_FLAGS, redisAnswers, runGroup } from "./run.ts"
 import { fullGroups, type Group, quickGroups, scenarioName } from "./scenarios.ts"
 
@@ -95,6 +96,26 @@ for (const group of selected) {
   )
 }
 
+// The open-loop overload scenario runs unless `--only` names something else.
+let overload: ReadonlyArray<OverloadResult> | undefined
+if (only === undefined || "overload open-loop".includes(only)) {
+  log("overload (open loop, http, memory stores; ours with its admission gate):")
+  overload = await runOverload({
+    durationS,
+    warmupS,
+    sizes,
+    entries,
+    nodeFlags,
+    srcDir,
+    logDir: join(packageDir, "tmp", "logs"),
+    profileDir,
+    log,
+    pointS: quick ? 1 : 5,
+    capacityS: quick ? 1 : 3,
+    flows: quick ? ["full-get"] : ["full-get", "place-order"]
+  })
+}
+
 const nullable = (n: number) => (Number.isFinite(n) ? Math.round(n * 10) / 10 : null)
 const deployed = outcomes.find((o) => o.name === groupName({ mode: "http", store: "memory", latencyMs: 0, scenarios: [] })) ?? outcomes[0]
 const results: BenchResults = {
@@ -123,6 +144,7 @@ const results: BenchResults = {
     ours: { start: nullable(o.rss.ours.start), peak: nullable(o.rss.ours.peak) },
     baseline: { start: nullable(o.rss.baseline.start), peak: nullable(o.rss.baseline.peak) }
   })),
+  ...(overload === undefined ? {} : { overload }),
   skipped
 }
 

@@ -1,4 +1,4 @@
-import type { BenchResults, ScenarioResult } from "./results.ts"
+import type { BenchResults, OverloadResult, ScenarioResult } from "./results.ts"
 
 const fmt = (n: number | null | undefined, digits = 1) => (n === null || n === undefined ? "–" : n.toFixed(digits))
 const signed = (n: number | null | undefined, digits = 2) => (n === null || n === undefined ? "–" : `${n >= 0 ? "+" : ""}${n.toFixed(digits)}`)
@@ -35,6 +35,61 @@ const costRatio = (results: BenchResults, mode: string, side: "ours" | "baseline
   const one = rpsOf(1)
   const hundred = rpsOf(100)
   return one && hundred ? one / hundred : undefined
+}
+
+const percent = (n: number) => `${Math.round(n * 100)} %`
+
+/** Ours and the baseline at each rate of one flow, and the figures issue 15 asks of ours. */
+const overloadSection = (results: ReadonlyArray<OverloadResult>) => {
+  const lines: Array<string> = [
+    "## Overload: open-loop arrivals at multiples of each side's capacity",
+    "",
+    "HTTP mode, memory stores. Capacity is each side's 2xx throughput in a closed loop at 10 connections, measured first;",
+    "then requests arrive at a fixed rate (an open loop: arrivals never wait for answers) of 0.5, 1, 2 and 4 times that",
+    "capacity. Goodput counts 2xx answers within the 5 s deadline, latency runs from when each request was due. Ours runs",
+    "as deployed (adaptive admission control, retry budget); the baseline has neither.",
+    ""
+  ]
+  for (const flow of ["full-get", "place-order"] as const) {
+    const rows = results.filter((r) => r.flow === flow)
+    if (rows.length === 0) continue
+    const at = (side: "ours" | "baseline", multiple: number) => rows.find((r) => r.side === side && r.multiple === multiple)
+    const capacity = (side: "ours" | "baseline") => rows.find((r) => r.side === side)?.capacity_rps
+    lines.push(`### ${flow === "full-get" ? "Full GET, 20 lines" : "Place-order, cash on delivery"}`, "")
+    lines.push(`Capacity: ours ${fmt(capacity("ours"))} rps, baseline ${fmt(capacity("baseline"))} rps.`, "")
+    lines.push(
+      mdTable(
+        ["× capacity", "ours goodput", "ours p50 / p99 ms", "ours 503", "ours late / errors", "ours retries / calls", "base goodput", "base p50 / p99 ms", "base late / errors", "degraded ours / base"],
+        [...new Set(rows.map((r) => r.multiple))].map((multiple) => {
+          const o = at("ours", multiple)
+          const b = at("baseline", multiple)
+          return [
+            `${multiple}×`,
+            o === undefined ? "–" : `${fmt(o.goodput_rps)} rps (${percent(o.goodput_ratio)})`,
+            o === undefined ? "–" : `${fmt(o.p50_ms)} / ${fmt(o.p99_ms)}`,
+            o === undefined ? "–" : String(o.refused),
+            o === undefined ? "–" : `${o.late} / ${o.errors}`,
+            o?.retries == null ? "–" : `${o.retries.retried} / ${o.retries.calls}${o.retries.budget_exhausted > 0 ? ` (${o.retries.budget_exhausted} over budget)` : ""}`,
+            b === undefined ? "–" : `${fmt(b.goodput_rps)} rps (${percent(b.goodput_ratio)})`,
+            b === undefined ? "–" : `${fmt(b.p50_ms)} / ${fmt(b.p99_ms)}`,
+            b === undefined ? "–" : `${b.late} / ${b.errors}`,
+            `${o?.degraded ?? "–"} / ${b?.degraded ?? "–"}`
+          ]
+        })
+      ),
+      ""
+    )
+    const o2 = at("ours", 2)
+    const o4 = at("ours", 4)
+    const oHalf = at("ours", 0.5)
+    if (o2 !== undefined && o4 !== undefined && oHalf?.p99_ms != null && o2.p99_ms !== null) {
+      lines.push(
+        `Ours: goodput ${percent(o2.goodput_ratio)} of capacity at 2×, ${percent(o4.goodput_ratio)} at 4× (target ≥ 90 %); p99 at 2× is ${fmt(o2.p99_ms / oHalf.p99_ms, 2)}× the p99 at 0.5× (target ≤ 3×).`,
+        ""
+      )
+    }
+  }
+  return lines
 }
 
 /** Marks where the generated part of RESULTS.md ends; what follows is kept across runs. */
@@ -112,6 +167,7 @@ export const markdown = (results: BenchResults, notes: string) => {
     ),
     ""
   )
+  if (results.overload !== undefined && results.overload.length > 0) lines.push(...overloadSection(results.overload))
   if (results.skipped.length > 0) lines.push("## Skipped", "", ...results.skipped.map((s) => `- ${s}`), "")
   const differing = results.scenarios.filter((s) => !s.parity)
   if (differing.length > 0) lines.push("## Bodies that differed", "", ...differing.map((s) => `- ${s.name} (${s.mode}): ${s.parity_note ?? ""}`), "")

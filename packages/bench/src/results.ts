@@ -52,6 +52,36 @@ export type ScenarioResult = typeof ScenarioResult.Type
 
 const Rss = Schema.Struct({ start: Figure, peak: Figure })
 
+/** One side of the open-loop overload scenario at one arrival rate. */
+export const OverloadResult = Schema.Struct({
+  flow: Schema.Literals(["full-get", "place-order"]),
+  side: Schema.Literals(["ours", "baseline"]),
+  /** The side's own capacity: 2xx per second in a closed-loop run at 10 connections, measured first. */
+  capacity_rps: Schema.Finite,
+  /** The arrival rate as a multiple of that capacity: 0.5, 1, 2, 4. */
+  multiple: Schema.Finite,
+  offered_rps: Schema.Finite,
+  /** 2xx answers within the deadline, per second. */
+  goodput_rps: Schema.Finite,
+  /** goodput_rps / capacity_rps. */
+  goodput_ratio: Schema.Finite,
+  /** Admitted requests' latency (2xx within the deadline), from when each was due. */
+  p50_ms: Figure,
+  p99_ms: Figure,
+  /** 503 OVERLOADED answers (ours' admission gate). */
+  refused: Schema.Int,
+  /** Other non-2xx answers, by status. */
+  other_statuses: Schema.Record(Schema.String, Schema.Int),
+  /** 2xx after the deadline (the caller had given up), and no answer at all. */
+  late: Schema.Int,
+  errors: Schema.Int,
+  /** 2xx answers carrying a warning: a step degraded. */
+  degraded: Schema.Int,
+  /** Ours only, from its /metrics: downstream retries made and skipped for the budget, and first attempts, during the run. */
+  retries: Schema.NullOr(Schema.Struct({ retried: Schema.Int, budget_exhausted: Schema.Int, calls: Schema.Int }))
+})
+export type OverloadResult = typeof OverloadResult.Type
+
 export const BenchResults = Schema.Struct({
   machine: Schema.Struct({
     cpus: Schema.Int,
@@ -77,6 +107,8 @@ export const BenchResults = Schema.Struct({
    */
   rss_mb: Rss,
   rss_by_group: Schema.Array(Schema.Struct({ group: Schema.String, ours: Rss, baseline: Rss })),
+  /** The open-loop overload scenario (HTTP mode, memory stores, ours with its admission gate). */
+  overload: Schema.optionalKey(Schema.Array(OverloadResult)),
   /** Scenarios not run, and why (e.g. no Redis answering). */
   skipped: Schema.Array(Schema.String)
 })

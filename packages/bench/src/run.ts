@@ -119,13 +119,13 @@ const pathOf = (scenario: Scenario) => {
   }
 }
 
-const identityOf = (scenario: Scenario, side: Side, index: number): Identity => {
+export const identityOf = (scenario: Scenario, side: Side, index: number): Identity => {
   const pool = poolOf(scenario)
   const id = `${sidePrefix(side)}${pool.key}${index}`
   return pool.owner === "customer" ? { customerId: id } : { sessionId: id }
 }
 
-const request = async (port: number, method: string, path: string, headers: Record<string, string>, body?: string) => {
+export const request = async (port: number, method: string, path: string, headers: Record<string, string>, body?: string) => {
   const response = await fetch(`http://127.0.0.1:${port}${path}`, {
     method,
     headers: { ...headers, ...(body === undefined ? {} : { "content-type": "application/json" }) },
@@ -186,6 +186,89 @@ const sideResult = (figures: LoadFigures, criticalMs: number | undefined, rssPea
   rss_peak_mb: nullable(Math.round(rssPeak * 10) / 10)
 })
 
+/** What a side's orchestrator is started with beyond its downstreams and stores. */
+export type OursEnv = Record<string, string>
+
+/**
+ * The closed-loop scenarios run ours without its admission gate: autocannon's connections resend
+ * the moment an answer comes back, ignoring `Retry-After`, so a refused request would only turn
+ * into another at once; the open-loop overload runs (`overload.ts`) measure the gate. The bench's
+ * owners stand for many users each, so the per-owner mutation limit is off too.
+ */
+export const CLOSED_LOOP_OURS_ENV: OursEnv = { ORCHESTRA_MAX_IN_FLIGHT: "off", ORCHESTRA_LIMIT_MUTATIONS_PER_S: "0" }
+
+/**
+ * Starts a group's processes: the sandbox (HTTP mode), ours and the baseline, each seeded with
+ * its side's carts. They are pushed onto `servers` as they start, so the caller stops them all.
+ */
+export const startGroupServers = async (group: Group, options: RunOptions, oursEnv: OursEnv, servers: Array<Server>) => {
+  const name = groupName(group)
+  const faults = group.latencyMs > 0 ? `*=latency:${group.latencyMs}ms` : ""
+  const oursPlan = seedPlanFor(group, "ours", options.sizes)
+  const basePlan = seedPlanFor(group, "baseline", options.sizes)
+  const profileFlags = (side: string) =>
+    options.profileDir === undefined
+      ? []
+      : ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}`, `--cpu-prof-name=${side}-${name.replace(/[^\w]+/g, "_")}.cpuprofile`]
+  let downstreamEnv: Record<string, string> = {}
+  let baselineDownstreamEnv: Record<string, string> = {}
+  if (group.mode === "http") {
+    const sandbox = await startServer({
+      name: "sandbox",
+      entry: options.entries.sandbox,
+      port: await freePort(),
+      env: { [SEED_ENV]: encodeSeedPlan([...oursPlan, ...basePlan]), BENCH_FAULTS: faults },
+      healthPath: "/api/pickup-points/pickup_1",
+      logDir: options.logDir,
+      cwd: options.srcDir
+    })
+    servers.push(sandbox)
+    const url = `http://127.0.0.1:${sandbox.port}`
+    downstreamEnv = {
+      ...sandboxServiceUrls(url),
+      ORCHESTRA_WEBHOOK_SECRET_PHONEPE: "bench-webhook-secret",
+      ORCHESTRA_WEBHOOK_SECRET_RAZORPAY: "bench-webhook-secret"
+    }
+    baselineDownstreamEnv = { BENCH_DOWNSTREAM_URL: url }
+  } else {
+    downstreamEnv = { [SEED_ENV]: encodeSeedPlan(oursPlan), ...(faults === "" ? {} : { ORCHESTRA_SANDBOX_FAULTS: faults }) }
+    baselineDownstreamEnv = { [SEED_ENV]: encodeSeedPlan(basePlan), BENCH_FAULTS: faults }
+  }
+  const ours = await startServer({
+    name: "ours",
+    entry: options.entries.ours,
+    port: await freePort(),
+    env: {
+      ...downstreamEnv,
+      ...oursEnv,
+      ORCHESTRA_GATEWAY_SECRET: GATEWAY_SECRET,
+      ...(group.store === "redis" ? { REDIS_URL: redisUrlOf("ours") } : {})
+    },
+    healthPath: "/health",
+    logDir: options.logDir,
+    nodeFlags: [...options.nodeFlags, ...profileFlags("ours")],
+    cwd: options.srcDir
+  })
+  servers.push(ours)
+  const baseline = await startServer({
+    name: "baseline",
+    entry: options.entries.baseline,
+    port: await freePort(),
+    env: {
+      ...baselineDownstreamEnv,
+      ORCHESTRA_GATEWAY_SECRET: GATEWAY_SECRET,
+      ...(group.store === "redis" ? { REDIS_URL: redisUrlOf("baseline") } : {})
+    },
+    healthPath: "/health",
+    logDir: options.logDir,
+    nodeFlags: [...options.nodeFlags, ...profileFlags("baseline")],
+    cwd: options.srcDir
+  })
+  servers.push(baseline)
+  await sleep(500)
+  return { ours, baseline }
+}
+
 /**
  * One group: starts the sandbox (HTTP mode), ours and the baseline, then for each scenario checks
  * that both answer a probe request alike, and loads each side in turn — warm-up, then the
@@ -195,70 +278,9 @@ export const runGroup = async (group: Group, options: RunOptions): Promise<Group
   const name = groupName(group)
   const { log } = options
   const servers: Array<Server> = []
-  const faults = group.latencyMs > 0 ? `*=latency:${group.latencyMs}ms` : ""
-  const oursPlan = seedPlanFor(group, "ours", options.sizes)
-  const basePlan = seedPlanFor(group, "baseline", options.sizes)
-  const profileFlags = (side: string) =>
-    options.profileDir === undefined
-      ? []
-      : ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}`, `--cpu-prof-name=${side}-${name.replace(/[^\w]+/g, "_")}.cpuprofile`]
   try {
     if (group.store === "redis") await cleanRedis()
-    let downstreamEnv: Record<string, string> = {}
-    let baselineDownstreamEnv: Record<string, string> = {}
-    if (group.mode === "http") {
-      const sandbox = await startServer({
-        name: "sandbox",
-        entry: options.entries.sandbox,
-        port: await freePort(),
-        env: { [SEED_ENV]: encodeSeedPlan([...oursPlan, ...basePlan]), BENCH_FAULTS: faults },
-        healthPath: "/api/pickup-points/pickup_1",
-        logDir: options.logDir,
-        cwd: options.srcDir
-      })
-      servers.push(sandbox)
-      const url = `http://127.0.0.1:${sandbox.port}`
-      downstreamEnv = {
-        ...sandboxServiceUrls(url),
-        ORCHESTRA_WEBHOOK_SECRET_PHONEPE: "bench-webhook-secret",
-        ORCHESTRA_WEBHOOK_SECRET_RAZORPAY: "bench-webhook-secret"
-      }
-      baselineDownstreamEnv = { BENCH_DOWNSTREAM_URL: url }
-    } else {
-      downstreamEnv = { [SEED_ENV]: encodeSeedPlan(oursPlan), ...(faults === "" ? {} : { ORCHESTRA_SANDBOX_FAULTS: faults }) }
-      baselineDownstreamEnv = { [SEED_ENV]: encodeSeedPlan(basePlan), BENCH_FAULTS: faults }
-    }
-    const ours = await startServer({
-      name: "ours",
-      entry: options.entries.ours,
-      port: await freePort(),
-      env: {
-        ...downstreamEnv,
-        ORCHESTRA_GATEWAY_SECRET: GATEWAY_SECRET,
-        ...(group.store === "redis" ? { REDIS_URL: redisUrlOf("ours") } : {})
-      },
-      healthPath: "/health",
-      logDir: options.logDir,
-      nodeFlags: [...options.nodeFlags, ...profileFlags("ours")],
-      cwd: options.srcDir
-    })
-    servers.push(ours)
-    const baseline = await startServer({
-      name: "baseline",
-      entry: options.entries.baseline,
-      port: await freePort(),
-      env: {
-        ...baselineDownstreamEnv,
-        ORCHESTRA_GATEWAY_SECRET: GATEWAY_SECRET,
-        ...(group.store === "redis" ? { REDIS_URL: redisUrlOf("baseline") } : {})
-      },
-      healthPath: "/health",
-      logDir: options.logDir,
-      nodeFlags: [...options.nodeFlags, ...profileFlags("baseline")],
-      cwd: options.srcDir
-    })
-    servers.push(baseline)
-    await sleep(500)
+    const { ours, baseline } = await startGroupServers(group, options, CLOSED_LOOP_OURS_ENV, servers)
     const rss = {
       ours: { start: ours.rssMb(), peak: ours.rssMb() },
       baseline: { start: baseline.rssMb(), peak: baseline.rssMb() }

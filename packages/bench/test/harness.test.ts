@@ -38,6 +38,11 @@ describe("pnpm bench --quick", () => {
         expect(scenario.baseline.ok, scenario.name).toBeGreaterThan(0)
         expect(scenario.ours.non2xx + scenario.baseline.non2xx, scenario.name).toBe(0)
       }
+      // The open-loop overload scenario: both sides at each multiple of their capacity, every arrival answered or counted.
+      expect(results.overload?.map((r) => `${r.flow} ${r.side} ${r.multiple}`).sort()).toEqual(
+        ["ours", "baseline"].flatMap((side) => [0.5, 1, 2, 4].map((m) => `full-get ${side} ${m}`)).sort()
+      )
+      for (const point of results.overload ?? []) expect(point.capacity_rps, `${point.side} capacity`).toBeGreaterThan(0)
       expect(readFileSync(join(out, "RESULTS.md"), "utf8")).toContain("# Benchmark results")
     } finally {
       rmSync(out, { recursive: true, force: true })
