@@ -18,7 +18,7 @@ export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8
 
 export const MetricsText = Schema.String.pipe(HttpApiSchema.asText({ contentType: PROMETHEUS_CONTENT_TYPE })).annotate({
   description:
-    "Prometheus text: orchestra_http_requests_total and orchestra_http_request_duration_seconds (method, route, status), orchestra_downstream_calls_total and orchestra_downstream_call_duration_seconds (service, outcome), orchestra_circuit_state (service, state) and orchestra_circuit_consecutive_failures (service), orchestra_cache_lookups_total (result) and orchestra_cache_hit_ratio, orchestra_checkouts_total (phase, outcome)"
+    "Prometheus text: orchestra_http_requests_total and orchestra_http_request_duration_seconds (method, route, status), orchestra_downstream_calls_total and orchestra_downstream_call_duration_seconds (service, outcome), orchestra_circuit_state (service, state) and orchestra_circuit_consecutive_failures (service), orchestra_cache_lookups_total (result) and orchestra_cache_hit_ratio, orchestra_checkouts_total (phase, outcome), orchestra_downstream_retries_total (service, outcome), orchestra_rate_limited_total (limit), orchestra_admission_limit, orchestra_admission_in_flight, orchestra_admission_queued and orchestra_admission_refused_total (reason)"
 })
 
 export const OpsGroup = HttpApiGroup.make("ops")
