@@ -36,7 +36,8 @@ const answerOverloaded = (request: IncomingMessage, response: ServerResponse, re
  * Puts `gate` in front of every request `server` receives, before the HTTP framework sees it:
  * an admitted request is handed on (now or when a slot frees), a refused one is answered 503
  * OVERLOADED with `Retry-After` right here, its body never read, for a few microseconds of CPU.
- * A request holds its slot until its response is finished or its connection closes.
+ * A request holds its slot until its response is finished or its connection closes; one whose
+ * client left while it waited gives its slot back as soon as it gets one.
  */
 export const admitRequests = (server: Server, gate: AdmissionGate, now: () => number = Date.now): AdmissionShape => {
   const arrivals = new WeakMap<IncomingMessage, number>()
@@ -49,10 +50,19 @@ export const admitRequests = (server: Server, gate: AdmissionGate, now: () => nu
     if (alwaysAnswered.has(pathOf(request.url))) return emit(event, request, response)
     const arrivedAt = now()
     arrivals.set(request, arrivedAt)
+    // Listened to from arrival: a client that leaves while its request waits in line must not
+    // leave the slot it is later given held forever.
+    let release: ((now: number) => void) | undefined
+    let gone = false
+    response.once("close", () => {
+      gone = true
+      release?.(now())
+    })
     gate.arrive(arrivedAt, {
       arrivedAt,
-      start: (release) => {
-        response.once("close", () => release(now()))
+      start: (releaseSlot) => {
+        if (gone) return releaseSlot(now())
+        release = releaseSlot
         emit(event, request, response)
       },
       refuse: (reason) => answerOverloaded(request, response, reason)
