@@ -51,7 +51,7 @@ export const CheckoutFlowsLive = Layer.effect(
   Effect.gen(function* () {
     const deps = yield* resolveCheckoutDeps
     const engine = yield* WorkflowEngine.WorkflowEngine
-    const place = startCheckout(deps.registry)
+    const place = startCheckout(deps.registry, deps.limits)
     const webhook = handleWebhook(deps.registry, makeCheckoutSteps(deps))
     return CheckoutFlows.of({
       // Outcomes for `/metrics`: the order's status (PENDING waits for a gateway), or the error code.

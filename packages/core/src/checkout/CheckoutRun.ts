@@ -23,6 +23,8 @@ export interface CheckoutRun extends SagaRun {
    * terminal state also lets go of the cart.
    */
   readonly record: (name: string, update: CheckoutUpdate) => Durable<void>
+  /** Counts a wallet OTP that did not match against the wallet's limit (DESIGN §3), once (an activity `name`). */
+  readonly otpFailed: (name: string, walletId: string) => Durable<void>
 }
 
 /** A declared refusal the step has no meaning for: the service broke its contract. */

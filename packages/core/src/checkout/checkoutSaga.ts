@@ -1,9 +1,10 @@
 import { Clock, Context, Duration, Effect, Option, Result, Schema } from "effect"
 import { DurableClock, DurableDeferred } from "effect/workflow"
-import { type ApiError, CheckoutPending, OutOfStock, PaymentFailed } from "../domain/Errors.ts"
+import { type ApiError, CheckoutPending, OutOfStock, PaymentFailed, RateLimited } from "../domain/Errors.ts"
 import { downstreamKey } from "../domain/IdempotencyKey.ts"
 import type { Order } from "../domain/Order.ts"
 import { fromOwnerRef, ownerKey } from "../domain/Owner.ts"
+import { ownerSubject, walletSubject } from "../limits/AbuseLimits.ts"
 import { Payment } from "../domain/Payment.ts"
 import { isTerminal } from "../stores/CheckoutRegistry.ts"
 import type { CheckoutDeps } from "./CheckoutDeps.ts"
@@ -40,6 +41,7 @@ const terminal = (state: CheckoutOutcome["state"], orderId?: Order["id"]): Check
 
 const CartHold = Schema.Union([
   Schema.TaggedStruct("Held", {}),
+  Schema.TaggedStruct("Limited", { error: RateLimited }),
   Schema.TaggedStruct("Busy", { order_id: Schema.optionalKey(Schema.String), payment: Schema.Array(Payment) })
 ])
 
@@ -97,9 +99,13 @@ export const checkoutSaga = (deps: CheckoutDeps) => {
             Schema.Void,
             Effect.andThen(
               registry.update(executionId, update),
-              update.state !== undefined && isTerminal(update.state) ? registry.releaseCart(cartKey, executionId) : Effect.void
+              update.state !== undefined && isTerminal(update.state)
+                ? Effect.andThen(registry.releaseCart(cartKey, executionId), deps.limits.releasePending(ownerSubject(owner), executionId))
+                : Effect.void
             )
-          )
+          ),
+        otpFailed: (name, walletId) =>
+          bookkeeping(run, name, Schema.Void, deps.limits.recordFailures("wallet_otp_failures", walletSubject(owner.domainId, walletId), 1))
       }
       const publish = run.record
 
@@ -162,7 +168,13 @@ export const checkoutSaga = (deps: CheckoutDeps) => {
         Effect.gen(function* () {
           yield* registry.update(executionId, { state: "STARTED" })
           const claim = yield* registry.holdCart(cartKey, executionId)
-          if (claim._tag === "Held") return { _tag: "Held" } as const
+          if (claim._tag === "Held") {
+            // The owner's unfinished checkouts, across carts (DESIGN §3's abuse limit).
+            const pending = yield* Effect.result(deps.limits.holdPending(ownerSubject(owner), executionId))
+            if (Result.isSuccess(pending)) return { _tag: "Held" } as const
+            yield* registry.releaseCart(cartKey, executionId)
+            return { _tag: "Limited", error: pending.failure } as const
+          }
           const answer = claim.holder.answer === undefined ? Option.none() : yield* Effect.option(decodeAnswer(claim.holder.answer))
           const placed = Option.isSome(answer) && answer.value._tag === "Placed" ? answer.value.response : undefined
           return {
@@ -172,6 +184,7 @@ export const checkoutSaga = (deps: CheckoutDeps) => {
           } as const
         })
       )
+      if (hold._tag === "Limited") return yield* rollBack(hold.error, undefined, undefined)
       if (hold._tag === "Busy") {
         return yield* rollBack(
           new CheckoutPending({

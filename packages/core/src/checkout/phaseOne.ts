@@ -17,6 +17,7 @@ import type { Order } from "../domain/Order.ts"
 import { Gateway, type Payment, PaymentMode, PaymentStatus } from "../domain/Payment.ts"
 import { productIdsOf } from "../flows/cartContext.ts"
 import { requestedStock } from "../flows/checkOperations.ts"
+import { ResourceConflict } from "../services/DownstreamErrors.ts"
 import type { StockLine } from "../services/Inventory.ts"
 import { type CheckoutRun, need, unexpected } from "./CheckoutRun.ts"
 import { type PlannedPayment, planPayments } from "./paymentPlan.ts"
@@ -235,6 +236,10 @@ const initiatePayment = (run: CheckoutRun, orderId: OrderId, currency: Currency,
     const name = `payment.initiate#${i}`
     const write = steps.initiate(run.keyFor(`pay:${i}`), run.payload.owner, orderId, payment, currency)
     const outcome = yield* step(run, name, write)
+    const walletId = payment.instruction.meta?.wallet_id
+    if (outcome._tag === "Refused" && outcome.error instanceof ResourceConflict && outcome.error.reason === "INVALID_OTP" && walletId !== undefined) {
+      yield* run.otpFailed(`limits.otp-failure#${i}`, walletId)
+    }
     return {
       result:
         outcome._tag === "Done"

@@ -4,6 +4,7 @@ import { type ApiError, DownstreamUnavailable, IdempotencyInProgress, Idempotenc
 import { keyScope, REPLAYED_HEADER } from "../domain/IdempotencyKey.ts"
 import { ownerKey, toOwnerRef } from "../domain/Owner.ts"
 import type { CartScope } from "../flows/CartFlows.ts"
+import { type AbuseLimits, walletSubject } from "../limits/AbuseLimits.ts"
 import { RequestContext, type StepRecord } from "../runtime/RequestContext.ts"
 import type { CheckoutRegistryShape, CheckoutStep } from "../stores/CheckoutRegistry.ts"
 import { CheckoutWorkflow } from "./CheckoutWorkflow.ts"
@@ -45,8 +46,21 @@ const engineUnavailable = (cause: unknown) =>
  * and a retry with the same key gets the same answer (`idempotent-replayed: true`), or 409
  * IDEMPOTENCY_IN_PROGRESS with `Retry-After` while there is none yet.
  */
+/**
+ * The wallet OTP limit (DESIGN §3), asked before a new checkout is started: a wallet whose OTP
+ * failed too often is not tried again, and nothing is taken or kept for the key.
+ */
+const walletsAllowed = (limits: AbuseLimits["Service"], input: PlaceOrderInput) =>
+  Effect.forEach(
+    input.request.payment_instruction.flatMap((i) =>
+      i.payment_mode === "WALLET" && i.meta?.wallet_id !== undefined ? [i.meta.wallet_id] : []
+    ),
+    (walletId) => limits.check("wallet_otp_failures", walletSubject(input.owner.domainId, walletId)),
+    { discard: true }
+  )
+
 export const startCheckout =
-  (registry: CheckoutRegistryShape) =>
+  (registry: CheckoutRegistryShape, limits: AbuseLimits["Service"]) =>
   (input: PlaceOrderInput): Effect.Effect<PlaceOrderResponse, ApiError, RequestContext | WorkflowEngine.WorkflowEngine> =>
     Effect.gen(function* () {
       const context = yield* RequestContext
@@ -60,6 +74,8 @@ export const startCheckout =
         request_id: context.requestId
       }
       const executionId = yield* CheckoutWorkflow.executionId(payload)
+      // A key already taken gets its checkout's answer; only a new checkout is held to the limits.
+      if (Option.isNone(yield* registry.get(executionId))) yield* walletsAllowed(limits, input)
       const claim = yield* registry.claim({
         executionId,
         scope,
@@ -81,7 +97,7 @@ export const startCheckout =
         context.responseHeaders["retry-after"] = String(IN_PROGRESS_RETRY_AFTER_S)
         return yield* new IdempotencyInProgress({
           message: "The checkout under this Idempotency-Key is still running; ask again with the same key",
-          details: { retry_after_seconds: IN_PROGRESS_RETRY_AFTER_S }
+          details: { retry_after_s: IN_PROGRESS_RETRY_AFTER_S }
         })
       }
       if (claim._tag === "Existing") context.responseHeaders[REPLAYED_HEADER] = "true"

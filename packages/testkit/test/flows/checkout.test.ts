@@ -12,6 +12,8 @@ import type { Owner } from "@orchestra/core/domain/Owner"
 import { Payment } from "@orchestra/core/domain/Payment"
 import { CartFlows } from "@orchestra/core/flows/CartFlows"
 import { UpdateOptionsRequest } from "@orchestra/core/flows/requests"
+import { AbuseLimits } from "@orchestra/core/limits/AbuseLimits"
+import { type AbuseLimitsOptions, defaultAbuseLimits } from "@orchestra/core/limits/AbuseLimitsConfig"
 import { CheckoutRegistry, isTerminal } from "@orchestra/core/stores/CheckoutRegistry"
 import { demoCatalog } from "../../src/catalog/Catalog.ts"
 import { Fault } from "../../src/faults/Fault.ts"
@@ -31,10 +33,16 @@ const key = () => `key_${++keys}`
 
 /** The in-memory engine, the sandbox and TestClock: each test's own, so time is virtual and state fresh. */
 const checkoutSandbox = (
-  settings: { readonly catalog?: typeof demoCatalog; readonly window?: Duration.Input; readonly stores?: typeof MemoryStores } = {}
+  settings: {
+    readonly catalog?: typeof demoCatalog
+    readonly window?: Duration.Input
+    readonly stores?: typeof MemoryStores
+    readonly limits?: AbuseLimitsOptions
+  } = {}
 ) =>
   sandboxFlows(settings.catalog === undefined ? {} : { catalog: settings.catalog }).pipe(
     Layer.provideMerge(settings.stores ?? MemoryStores),
+    Layer.provideMerge(AbuseLimits.layerMemoryWith(settings.limits ?? defaultAbuseLimits)),
     Layer.provide(Layer.succeed(PaymentWindow, Duration.fromInputUnsafe(settings.window ?? "900 seconds")))
   )
 
@@ -629,5 +637,64 @@ describe("checkout under faults (virtual time)", () => {
         checkoutSandbox({ stores: Layer.mergeAll(CartCache.layerMemory, WorkflowEngine.layerMemory, flakyRegistry(3)) })
       )
     )
+  )
+})
+
+describe("checkout abuse limits (DESIGN §3)", () => {
+  const walletOnly = (total: number, otp: string) =>
+    order({
+      payment_instruction: [
+        { amount: 10, currency: "INR", payment_mode: "WALLET", gateway: "STORE-WALLET", meta: { wallet_id: "wal_1", otp } },
+        { full_amount: true, currency: "INR", payment_mode: "MANUAL", gateway: "COD" }
+      ],
+      total_order_amount: total / 100
+    })
+
+  it.effect("after 5 wrong OTPs for a wallet, the 6th checkout with it is refused before any debit: 429 naming the limit", () =>
+    Effect.gen(function* () {
+      const sandbox = yield* Sandbox
+      const owner = customer("cust_1")
+      const cart = yield* readyCart(owner, [{ op: "ADD", product_id: "prod_screen", quantity: 1 }])
+      for (let attempt = 0; attempt < 5; attempt++) {
+        assert.strictEqual((yield* Effect.flip(place(owner, walletOnly(cart.totals.net_payable, "000000"))))._tag, "PAYMENT_FAILED")
+      }
+      const ordersBefore = sandbox.simulators.order.orders().length
+      const refused = yield* Effect.flip(place(owner, walletOnly(cart.totals.net_payable, "123456")))
+      assert.strictEqual(refused._tag, "RATE_LIMITED")
+      assert.deepInclude(refused.details as object, { limit: "wallet_otp_failures" })
+      assert.strictEqual(sandbox.simulators.payment.debitsOf("wal_1"), 0)
+      assert.strictEqual(sandbox.simulators.order.orders().length, ordersBefore, "no order was created")
+    }).pipe(Effect.provide(checkoutSandbox()))
+  )
+
+  it.effect("unpaid checkouts at once are limited per owner, across carts: past the limit, 429; a finished one frees its slot", () =>
+    Effect.gen(function* () {
+      const flows = yield* CartFlows
+      const owner = freshCustomer()
+      const cart = yield* readyCart(owner, [{ op: "ADD", product_id: "prod_case", quantity: 1 }])
+      const first = yield* place(owner, gatewayOnly(cart.totals.net_payable))
+      yield* asRequest(flows.buyNow({ owner, request: ops({ op: "ADD", product_id: "prod_mug", quantity: 1 }) }))
+      yield* asRequest(flows.updateOptions({ owner, cartType: "BUY_NOW", request: options({ pickup_point: { pickup_point_id: "pickup_1" } }) }))
+      const { result: express } = yield* asRequest(flows.getFull({ owner, cartType: "BUY_NOW" }))
+      const placeExpress = (key: string) =>
+        Effect.flatMap(CheckoutFlows, (checkout) =>
+          asRequest(
+            checkout.placeOrder({
+              owner,
+              cartType: "BUY_NOW",
+              request: cod(express.cart.totals.net_payable),
+              idempotencyKey: key,
+              fingerprint: fingerprintOf("POST", "/cart/place-order?cart_type=BUY_NOW", key)
+            })
+          )
+        )
+      const refused = yield* Effect.flip(placeExpress("express-1"))
+      assert.strictEqual(refused._tag, "RATE_LIMITED")
+      assert.deepInclude(refused.details as object, { limit: "pending_checkouts" })
+
+      yield* deliver(paymentEvent(first.result))
+      const placed = yield* placeExpress("express-2")
+      assert.strictEqual(placed.result.order.order_status, "CONFIRMED")
+    }).pipe(Effect.provide(checkoutSandbox({ limits: { ...defaultAbuseLimits, pendingCheckouts: { max: 1, ttlS: 1_800 } } })))
   )
 })
