@@ -56,7 +56,7 @@ describe("mutations per owner", () => {
 describe("place-order attempts and invalid coupons (sandbox flows)", () => {
   const env = { ORCHESTRA_LIMIT_PLACE_ORDERS: "2", ORCHESTRA_LIMIT_COUPON_FAILURES: "3" }
 
-  it.live("the third place-order attempt is refused before the checkout runs", () =>
+  it.live("the third new checkout is refused before it runs; asking again under a used key is not counted", () =>
     Effect.gen(function* () {
       const me = owner()
       const place = (key: string) =>
@@ -68,6 +68,9 @@ describe("place-order attempts and invalid coupons (sandbox flows)", () => {
       expect((yield* place("a")).status).toBe(404)
       expect((yield* place("b")).status).toBe(404)
       expect(refusedLimit(yield* place("c"))).toBe("place_order_attempts")
+      // Asking again under a key already used is no new attempt: it gets that checkout's answer.
+      const again = yield* place("a")
+      expect([again.status, again.headers["idempotent-replayed"]]).toEqual([404, "true"])
       const metrics = yield* send("GET", "/metrics")
       expect(metrics.text).toMatch(/orchestra_rate_limited_total\{limit="place_order_attempts"\} 1\b/)
     }).pipe(Effect.provide(orchestraTestServer(env)))

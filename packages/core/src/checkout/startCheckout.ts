@@ -4,7 +4,7 @@ import { type ApiError, DownstreamUnavailable, IdempotencyInProgress, Idempotenc
 import { keyScope, REPLAYED_HEADER } from "../domain/IdempotencyKey.ts"
 import { ownerKey, toOwnerRef } from "../domain/Owner.ts"
 import type { CartScope } from "../flows/CartFlows.ts"
-import { type AbuseLimits, walletSubject } from "../limits/AbuseLimits.ts"
+import { type AbuseLimits, ownerSubject, walletSubject } from "../limits/AbuseLimits.ts"
 import { RequestContext, type StepRecord } from "../runtime/RequestContext.ts"
 import type { CheckoutRegistryShape, CheckoutStep } from "../stores/CheckoutRegistry.ts"
 import { CheckoutWorkflow } from "./CheckoutWorkflow.ts"
@@ -74,8 +74,12 @@ export const startCheckout =
         request_id: context.requestId
       }
       const executionId = yield* CheckoutWorkflow.executionId(payload)
-      // A key already taken gets its checkout's answer; only a new checkout is held to the limits.
-      if (Option.isNone(yield* registry.get(executionId))) yield* walletsAllowed(limits, input)
+      // A key already taken gets its checkout's answer; only a new checkout counts as an attempt
+      // and is held to the limits (DESIGN §3), so a client asking again is never refused for it.
+      if (Option.isNone(yield* registry.get(executionId))) {
+        yield* limits.attempt("place_order_attempts", ownerSubject(input.owner))
+        yield* walletsAllowed(limits, input)
+      }
       const claim = yield* registry.claim({
         executionId,
         scope,

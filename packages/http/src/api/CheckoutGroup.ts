@@ -3,7 +3,6 @@ import { PlaceOrderResponse } from "@orchestra/core/checkout/PlaceOrderResponse"
 import { SuggestionsResponse } from "@orchestra/core/suggestions/SuggestionsResponse"
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
 import { RequiredCheckoutKey } from "../middleware/CheckoutKey.ts"
-import { PlaceOrderLimit } from "../middleware/AbuseLimit.ts"
 import { Identity } from "../middleware/Identity.ts"
 import { cartType } from "./CartGroup.ts"
 import { CartErrors } from "./ErrorBody.ts"
@@ -20,7 +19,6 @@ export const CheckoutGroup = HttpApiGroup.make("checkout")
       error: CartErrors
     })
       .middleware(RequiredCheckoutKey)
-      .middleware(PlaceOrderLimit)
       .annotate(OpenApi.Summary, "Place the order")
       .annotate(
         OpenApi.Description,

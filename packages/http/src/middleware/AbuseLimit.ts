@@ -10,7 +10,8 @@ import { CurrentOwner } from "./CurrentOwner.ts"
  * Counts the request against one of the owner's attempt limits before anything else of it runs
  * (its body is not even read): beyond the limit, 429 RATE_LIMITED and nothing is applied. Sits
  * inside Identity (the limit is the owner's) and outside idempotency, so a refusal is never
- * kept as a key's answer.
+ * kept as a key's answer. Place-order's attempts are counted by the checkout itself, which knows
+ * whether a key starts a new checkout or asks for the answer of one.
  */
 const limitAttempts = (limit: AttemptLimit) =>
   Effect.gen(function* () {
@@ -28,15 +29,4 @@ export class MutationLimit extends HttpApiMiddleware.Service<MutationLimit, { re
   error: Error429
 }) {
   static readonly layer = Layer.effect(MutationLimit, Effect.map(limitAttempts("mutations"), (middleware) => MutationLimit.of(middleware)))
-}
-
-/** Place-order attempts per owner, counted before the checkout starts. */
-export class PlaceOrderLimit extends HttpApiMiddleware.Service<PlaceOrderLimit, { requires: CurrentOwner }>()(
-  "orchestra/http/PlaceOrderLimit",
-  { error: Error429 }
-) {
-  static readonly layer = Layer.effect(
-    PlaceOrderLimit,
-    Effect.map(limitAttempts("place_order_attempts"), (middleware) => PlaceOrderLimit.of(middleware))
-  )
 }

@@ -6,7 +6,7 @@ import { CartHandlers } from "../handlers/CartHandlers.ts"
 import { CheckoutHandlers } from "../handlers/CheckoutHandlers.ts"
 import { OpsHandlers } from "../handlers/OpsHandlers.ts"
 import { WebhookHandlers } from "../handlers/WebhookHandlers.ts"
-import { MutationLimit, PlaceOrderLimit } from "../middleware/AbuseLimit.ts"
+import { MutationLimit } from "../middleware/AbuseLimit.ts"
 import { RequiredCheckoutKey } from "../middleware/CheckoutKey.ts"
 import { Idempotency } from "../middleware/Idempotency.ts"
 import { Identity } from "../middleware/Identity.ts"
@@ -19,7 +19,7 @@ export { DOCS_PATH, OPENAPI_PATH } from "../ops/routes.ts"
 
 const ApiRoutes = HttpApiBuilder.layer(PublicApi, { openapiPath: OPENAPI_PATH }).pipe(
   Layer.provide([CartHandlers, CheckoutHandlers, WebhookHandlers, OpsHandlers]),
-  Layer.provide([Identity.layer, Idempotency.layer, RequiredCheckoutKey.layer, MutationLimit.layer, PlaceOrderLimit.layer, InvalidRequest.layer])
+  Layer.provide([Identity.layer, Idempotency.layer, RequiredCheckoutKey.layer, MutationLimit.layer, InvalidRequest.layer])
 )
 
 /**

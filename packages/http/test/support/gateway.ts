@@ -1,3 +1,4 @@
+import { Duration, Effect } from "effect"
 import { signGatewayRequest } from "../../src/middleware/GatewaySignature.ts"
 import { signWebhook } from "../../src/middleware/WebhookSignature.ts"
 import { send } from "./server.ts"
@@ -51,3 +52,18 @@ export const notifyPayment = (
   const raw = JSON.stringify({ ...event, currency: "INR" })
   return send("POST", `${base}/payments/webhooks/phonepe`, { headers: signWebhook(WEBHOOK_SECRET, Math.floor(Date.now() / 1000), raw), body: raw })
 }
+
+/**
+ * Place-order with `key`, asked again as a client would until the checkout has its answer
+ * (bounded): a checkout may answer 409 IDEMPOTENCY_IN_PROGRESS past the request's deadline, e.g.
+ * while runners that just started share out the shards, or after its process died.
+ */
+export const answerOf = (base: string, who: Shopper, key: string, body: unknown) =>
+  Effect.gen(function* () {
+    for (let attempt = 0; attempt < 60; attempt++) {
+      const answer = yield* call(base, "POST", "/cart/place-order", who, { body, headers: { "idempotency-key": key } })
+      if (answer.status !== 409 || !answer.text.includes("IDEMPOTENCY_IN_PROGRESS")) return answer
+      yield* Effect.sleep(Duration.seconds(Number(answer.headers["retry-after"] ?? "1")))
+    }
+    return yield* Effect.die(new Error("the checkout never answered"))
+  })
