@@ -68,26 +68,38 @@ export const checkoutEngineConfig = (port: number) =>
 /** The sandbox's and unit tests' engine: workflows and their registry in this process only. */
 export const CheckoutEngineMemory = Layer.mergeAll(WorkflowEngine.layerMemory, CheckoutRegistry.layerMemory)
 
+/** Checkouts removed per transaction: a statement names at most 65,535 parameters (PostgreSQL's protocol). */
+const RETENTION_BATCH = 5_000
+
 /**
  * Deletes finished checkouts older than the retention, with the engine's rows for them (messages
  * and replies of their workflow and timer entities, whose entity id is the execution id). Nothing
- * in the engine does this itself.
+ * in the engine does this itself. Each batch goes in one transaction with the engine's rows, so a
+ * failure leaves its checkouts listed for the next run rather than their rows orphaned.
  */
 export const removeExpiredCheckouts = (retention: Duration.Duration) =>
   Effect.gen(function* () {
     const registry = yield* CheckoutRegistry
     const sql = yield* SqlClient.SqlClient
     const before = (yield* Clock.currentTimeMillis) - Duration.toMillis(retention)
-    const removed = yield* registry.removeFinishedBefore(before)
-    if (removed.length === 0) return 0
-    yield* sql.withTransaction(
-      Effect.andThen(
-        sql`DELETE FROM cluster_replies WHERE request_id IN (SELECT id FROM cluster_messages WHERE entity_id IN ${sql.in(removed)})`,
-        sql`DELETE FROM cluster_messages WHERE entity_id IN ${sql.in(removed)}`
-      )
+    const removeBatch = sql.withTransaction(
+      Effect.gen(function* () {
+        const removed = yield* registry.removeFinishedBefore(before, RETENTION_BATCH)
+        if (removed.length > 0) {
+          yield* sql`DELETE FROM cluster_replies WHERE request_id IN (SELECT request_id FROM cluster_messages WHERE entity_id IN ${sql.in(removed)})`
+          yield* sql`DELETE FROM cluster_messages WHERE entity_id IN ${sql.in(removed)}`
+        }
+        return removed.length
+      })
     )
-    yield* Effect.logInfo("finished checkouts removed", { count: removed.length })
-    return removed.length
+    let total = 0
+    while (true) {
+      const removed = yield* removeBatch
+      total += removed
+      if (removed < RETENTION_BATCH) break
+    }
+    if (total > 0) yield* Effect.logInfo("finished checkouts removed", { count: total })
+    return total
   })
 
 /** Hourly, on one runner of the cluster at a time. */

@@ -131,8 +131,8 @@ export interface CheckoutRegistryShape {
     until: number,
     ready: (record: CheckoutRecord) => boolean
   ) => Fails<Option.Option<CheckoutRecord>>
-  /** Forgets terminal checkouts last changed before `before`; returns their execution ids. */
-  readonly removeFinishedBefore: (before: number) => Fails<ReadonlyArray<string>>
+  /** Forgets up to `limit` terminal checkouts last changed before `before`; returns their execution ids. */
+  readonly removeFinishedBefore: (before: number, limit: number) => Fails<ReadonlyArray<string>>
 }
 
 export const claimOutcome = (existing: CheckoutRecord, input: ClaimInput, claimed: boolean): ClaimOutcome => {
@@ -273,9 +273,11 @@ export class CheckoutRegistry extends Context.Service<CheckoutRegistry, Checkout
               yield* Effect.timeoutOption(Deferred.await(nextChange(executionId)), left)
             }
           }),
-        removeFinishedBefore: (before) =>
+        removeFinishedBefore: (before, limit) =>
           Effect.sync(() => {
-            const removed = all().filter((r) => isTerminal(r.state) && r.updated_at < before)
+            const removed = all()
+              .filter((r) => isTerminal(r.state) && r.updated_at < before)
+              .slice(0, limit)
             for (const record of removed) {
               records.delete(record.execution_id)
               steps.delete(record.execution_id)

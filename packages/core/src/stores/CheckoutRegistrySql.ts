@@ -301,11 +301,13 @@ export const CheckoutRegistrySql = Layer.effect(
           }
         }),
 
-      removeFinishedBefore: (before) =>
+      removeFinishedBefore: (before, limit) =>
         sql.withTransaction(
           Effect.gen(function* () {
-            const removed = yield* sql`DELETE FROM orchestra_checkouts
-                WHERE state IN ${sql.in(terminal)} AND updated_at < ${before}
+            const removed = yield* sql`DELETE FROM orchestra_checkouts WHERE execution_id IN (
+                  SELECT execution_id FROM orchestra_checkouts
+                  WHERE state IN ${sql.in(terminal)} AND updated_at < ${before} LIMIT ${limit}
+                )
                 RETURNING execution_id`.pipe(Effect.flatMap(decodeIds))
             const ids = removed.map((r) => r.execution_id)
             if (ids.length > 0) {
