@@ -124,7 +124,7 @@ describe.skipIf(skipRedisProcesses)("a real Redis Cluster (3 masters)", () => {
         const cluster = yield* TestCluster
         const headers = { "x-domain-id": "dom_demo", "x-customer-id": id("cust_cluster") }
         yield* Effect.gen(function* () {
-          expect((yield* send("GET", "/ready")).json).toEqual({ status: "ok", redis: "up" })
+          expect((yield* send("GET", "/ready")).json).toEqual({ status: "ok", redis: "up", checkouts: "memory" })
           const ready = yield* readyCart(headers, 2)
           expect(ready.status).toBe(200)
           expect((yield* send("GET", "/cart?compute=false", { headers })).json).toMatchObject({ from_cache: true })

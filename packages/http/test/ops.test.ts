@@ -19,11 +19,11 @@ describe("ops endpoints", () => {
     }).pipe(Effect.provide(testServer()))
   )
 
-  it.live("GET /ready with memory stores reports Redis as not configured", () =>
+  it.live("GET /ready with memory stores reports Redis as not configured and checkouts in memory", () =>
     Effect.gen(function* () {
       const answer = yield* send("GET", "/ready")
       expect(answer.status).toBe(200)
-      expect(answer.json).toEqual({ status: "ok", redis: "not configured" })
+      expect(answer.json).toEqual({ status: "ok", redis: "not configured", checkouts: "memory" })
     }).pipe(Effect.provide(testServer()))
   )
 
@@ -40,13 +40,13 @@ describe("ops endpoints", () => {
       Effect.gen(function* () {
         const up = yield* send("GET", "/ready")
         expect(up.status).toBe(200)
-        expect(up.json).toEqual({ status: "ok", redis: "up" })
+        expect(up.json).toEqual({ status: "ok", redis: "up", checkouts: "memory" })
 
         const connection = yield* RedisConnection
         connection.client.disconnect()
         const down = yield* send("GET", "/ready")
         expect(down.status).toBe(503)
-        expect(down.json).toEqual({ status: "unavailable", redis: "down" })
+        expect(down.json).toEqual({ status: "unavailable", redis: "down", checkouts: "memory" })
         expect((yield* send("GET", "/health")).status).toBe(200)
       }).pipe(Effect.provide(Layer.mergeAll(testServer({ stores }), redis)))
     )

@@ -30,7 +30,7 @@ const expectDegraded = (headers: Record<string, string>, logs: ReturnType<typeof
   Effect.gen(function* () {
     const ready = yield* send("GET", "/ready")
     expect(ready.status).toBe(503)
-    expect(ready.json).toEqual({ status: "unavailable", redis: "down" })
+    expect(ready.json).toEqual({ status: "unavailable", redis: "down", checkouts: "memory" })
 
     const locksBefore = degradedLocks(logs)
     const { result: added, ms } = yield* timed(send("POST", "/cart/items", { headers, body: addScreen }))
@@ -80,7 +80,7 @@ describe.skipIf(skipRedisProcesses)("Redis stopped mid-run", () => {
         const headers = shopper()
         yield* Effect.gen(function* () {
           // Up: the shared lock, the cache and the idempotency store are Redis.
-          expect((yield* send("GET", "/ready")).json).toEqual({ status: "ok", redis: "up" })
+          expect((yield* send("GET", "/ready")).json).toEqual({ status: "ok", redis: "up", checkouts: "memory" })
           expect((yield* send("POST", "/cart/items", { headers, body: addScreen })).status).toBe(200)
           expect((yield* send("GET", "/cart?compute=false", { headers })).json).toMatchObject({ from_cache: true })
           expect(degradedLocks(logs)).toBe(0)

@@ -7,6 +7,7 @@ import { SqlClient } from "effect/sql"
 import { WorkflowEngine } from "effect/workflow"
 import { CheckoutRegistry } from "../stores/CheckoutRegistry.ts"
 import { CheckoutRegistrySql } from "../stores/CheckoutRegistrySql.ts"
+import { CheckoutStorageProbeSql } from "./CheckoutStorageProbe.ts"
 
 /** How the checkout's workflow engine runs (DESIGN §6), read from the environment. */
 export interface CheckoutEngineConfigShape {
@@ -117,11 +118,11 @@ const RetentionJob = (retention: Duration.Duration) =>
  * The engine in PostgreSQL (`DATABASE_URL`): Effect's cluster workflow engine on one runner per
  * process (`SingleRunner`, runners and shard locks in SQL), so that several processes share the
  * checkouts and take over those of one that dies; the registry in the same database; the
- * retention job as a cluster cron.
+ * retention job as a cluster cron; the readiness probe on the engine's pool.
  */
 export const checkoutEnginePostgres = (databaseUrl: Redacted.Redacted<string>, config: CheckoutEngineConfigShape) =>
   Layer.mergeAll(ClusterWorkflowEngine.layer, RetentionJob(config.retention)).pipe(
-    Layer.provideMerge(CheckoutRegistrySql),
+    Layer.provideMerge(Layer.merge(CheckoutRegistrySql, CheckoutStorageProbeSql)),
     Layer.provideMerge(
       SingleRunner.layer({
         runnerStorage: "sql",

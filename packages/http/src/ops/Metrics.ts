@@ -1,7 +1,8 @@
 import { cacheLookupCount } from "@orchestra/core/observability/Telemetry"
 import type { BreakerState } from "@orchestra/core/resilience/CircuitBreaker"
 import type { ResilienceShape } from "@orchestra/core/resilience/Resilience"
-import { Effect, Metric } from "effect"
+import { type CheckoutCounts, type CheckoutRegistryShape, CheckoutState } from "@orchestra/core/stores/CheckoutRegistry"
+import { Clock, Effect, Metric, Option } from "effect"
 import { PrometheusMetrics } from "effect/observability"
 import type { AdmissionStats, Refusal } from "../overload/AdmissionGate.ts"
 
@@ -41,12 +42,41 @@ const recordAdmission = (stats: AdmissionStats) =>
     }
   })
 
+/** How long a scrape waits for the checkout registry before it leaves the checkout series out. */
+const REGISTRY_READ_TIMEOUT = "2 seconds"
+
+const checkoutsText = (counts: CheckoutCounts, now: number): string => {
+  const byState = new Map(counts.byState.map(({ state, count }) => [state, count]))
+  const oldestSeconds = Option.match(counts.oldestUnfinishedAt, { onNone: () => 0, onSome: (at) => Math.max(0, now - at) / 1000 })
+  return [
+    "# HELP orchestra_checkouts Checkouts in the checkout registry by state (with DATABASE_URL, every instance's: each reports the same)",
+    "# TYPE orchestra_checkouts gauge",
+    ...CheckoutState.literals.map((state) => `orchestra_checkouts{state="${state}"} ${byState.get(state) ?? 0}`),
+    "# HELP orchestra_checkout_oldest_unfinished_seconds Age of the oldest checkout not yet in a terminal state (0 when none)",
+    "# TYPE orchestra_checkout_oldest_unfinished_seconds gauge",
+    `orchestra_checkout_oldest_unfinished_seconds ${oldestSeconds}`,
+    ""
+  ].join("\n")
+}
+
+/**
+ * The checkout series, read from the registry when scraped. Written as text rather than kept as
+ * Effect gauges: a gauge keeps its last value, and when the registry does not answer the scrape
+ * must leave these series out (and still answer), not repeat stale figures.
+ */
+const checkoutSeries = (registry: CheckoutRegistryShape) =>
+  registry.counts.pipe(
+    Effect.timeout(REGISTRY_READ_TIMEOUT),
+    Effect.flatMap((counts) => Effect.map(Clock.currentTimeMillis, (now) => checkoutsText(counts, now))),
+    Effect.catchCause((cause) => Effect.as(Effect.logWarning("checkout series left out of /metrics: the checkout registry did not answer", cause), ""))
+  )
+
 /**
  * The metrics in Prometheus text. Breaker states and the cache hit ratio are gauges read at
  * scrape time: the breakers live in `Resilience`, the ratio is derived from the lookup counters, the
- * admission figures are the gate's.
+ * admission figures are the gate's. The checkout series come from the checkout registry.
  */
-export const prometheusText = (resilience: ResilienceShape, admission: AdmissionStats | undefined) =>
+export const prometheusText = (resilience: ResilienceShape, admission: AdmissionStats | undefined, registry: CheckoutRegistryShape) =>
   Effect.gen(function* () {
     if (admission !== undefined) yield* recordAdmission(admission)
     for (const breaker of yield* resilience.states()) {
@@ -58,5 +88,5 @@ export const prometheusText = (resilience: ResilienceShape, admission: Admission
     const hits = yield* cacheLookupCount("hit")
     const lookups = hits + (yield* cacheLookupCount("miss"))
     yield* Metric.update(cacheHitRatio, lookups === 0 ? 0 : hits / lookups)
-    return yield* PrometheusMetrics.format()
+    return (yield* PrometheusMetrics.format()) + (yield* checkoutSeries(registry))
   })

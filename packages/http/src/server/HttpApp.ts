@@ -25,7 +25,8 @@ const ApiRoutes = HttpApiBuilder.layer(PublicApi, { openapiPath: OPENAPI_PATH })
 /**
  * The public API, its OpenAPI document and Swagger UI, served on whatever `HttpServer` is
  * provided (a port in production, the in-process test server in tests). Needs the flows, the
- * stores, the cart mutex, readiness and the server config.
+ * stores, the cart mutex, readiness, the checkout registry (its storage probe defaults to memory)
+ * and the server config.
  */
 export const HttpApp = HttpRouter.serve(
   Layer.mergeAll(ApiRoutes, HttpApiSwagger.layer(PublicApi, { path: DOCS_PATH })).pipe(Layer.provide(RequestScope)),

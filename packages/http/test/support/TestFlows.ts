@@ -3,6 +3,7 @@ import type { ApiError } from "@orchestra/core/domain/Errors"
 import type { CartType, Owner } from "@orchestra/core/domain/Owner"
 import { CartFlows } from "@orchestra/core/flows/CartFlows"
 import { RequestContext } from "@orchestra/core/runtime/RequestContext"
+import { CheckoutRegistry } from "@orchestra/core/stores/CheckoutRegistry"
 import { SuggestionsFlow } from "@orchestra/core/suggestions/SuggestionsFlow"
 import { Context, Effect, Layer, Ref } from "effect"
 import {
@@ -34,7 +35,8 @@ export class FlowCalls extends Context.Service<FlowCalls, { readonly all: Effect
 
 /**
  * A `CartFlows` answering fixed valid responses and recording every call with the owner, cart
- * type, request and request context it got: the HTTP layer is what the tests check.
+ * type, request and request context it got: the HTTP layer is what the tests check. With an empty
+ * checkout registry, which `/metrics` reads.
  */
 export const TestFlows = (behaviour: FlowBehaviour = () => Effect.void) =>
   Layer.effectContext(
@@ -78,4 +80,4 @@ export const TestFlows = (behaviour: FlowBehaviour = () => Effect.void) =>
         Context.add(SuggestionsFlow, SuggestionsFlow.of({ suggestions: () => Effect.die("unimplemented in this test") }))
       )
     })
-  )
+  ).pipe(Layer.merge(CheckoutRegistry.layerMemory))

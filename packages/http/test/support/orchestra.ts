@@ -26,6 +26,12 @@ export const codOrder = (total: number) => ({
   total_order_amount: total
 })
 
+/** The whole amount through the PhonePe gateway: the checkout waits for the gateway's webhook. */
+export const gatewayOrder = (total: number) => ({
+  payment_instruction: [{ full_amount: true, currency: "INR", payment_mode: "GATEWAY", gateway: "PHONEPE" }],
+  total_order_amount: total
+})
+
 /**
  * Empties the owner's cart, adds `quantity` screen protectors and picks the pickup hub: a cart
  * ready to place. Returns the last answer, whose totals the order must pay.

@@ -38,3 +38,10 @@ export class TestDatabase extends Context.Service<TestDatabase, { readonly name:
     ).pipe(Effect.orDie)
   )
 }
+
+/**
+ * `use` over a connection of its own to the test's database: to read or shift what the code under
+ * test wrote there.
+ */
+export const withTestDatabase = <A, E>(use: (sql: PgClient.PgClient) => Effect.Effect<A, E>) =>
+  Effect.flatMap(TestDatabase, ({ url }) => Effect.flatMap(PgClient.PgClient, use).pipe(Effect.provide(PgClient.layer({ url }))))
