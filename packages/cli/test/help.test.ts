@@ -10,6 +10,9 @@ const commands = [
   ["fixtures"],
   ["fixtures", "check"],
   ["fixtures", "record"],
+  ["checkout"],
+  ["checkout", "list"],
+  ["checkout", "show"],
   ["openapi"],
   ["serve"]
 ]
@@ -28,6 +31,9 @@ describe("orchestra --help (as a process)", () => {
       assert.include(runs[1]?.stdout, "--what-if string")
       assert.include(runs[1]?.stdout, "--fixture string")
       assert.include(runs[0]?.stdout, "simulate")
+      assert.include(runs[0]?.stdout, "checkout")
+      assert.include(runs[8]?.stdout, "--older-than string")
+      assert.include(runs[8]?.stdout, "--state")
     }),
     PROCESS_TIMEOUT
   )

@@ -20,7 +20,7 @@ export interface CliRun {
 const cleanEnv = (extra: Readonly<Record<string, string>>): NodeJS.ProcessEnv => {
   const env: NodeJS.ProcessEnv = {}
   for (const [name, value] of Object.entries(process.env)) {
-    if (name.endsWith("_SERVICE_URL") || name.startsWith("ORCHESTRA_") || name === "REDIS_URL" || name === "PORT") continue
+    if (name.endsWith("_SERVICE_URL") || name.startsWith("ORCHESTRA_") || ["REDIS_URL", "DATABASE_URL", "PORT"].includes(name)) continue
     env[name] = value
   }
   return { ...env, ...extra }
