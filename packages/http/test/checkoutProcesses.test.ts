@@ -14,6 +14,12 @@ import type { Answer } from "./support/server.ts"
 const skipPostgres = !(await postgresAnswers()) && !process.env.CI
 
 /**
+ * Processes start (≈ 2 s of CPU each on these machines) and a dead one's checkouts move after 3 s
+ * without lock refreshes: a bound for a loaded 2-core machine, not an expectation of speed.
+ */
+const TAKEOVER_BUDGET_MS = 120_000
+
+/**
  * The downstream world in this process (the test holds calls at its gates and reads its state),
  * and the checkouts' database. Orchestrator processes come and go over it.
  */
@@ -129,7 +135,8 @@ describe.skipIf(skipPostgres)("checkout across orchestrator processes (PostgreSQ
           expect(Schema.decodeUnknownSync(Placed)(placed.json).order.order_status).toBe("PENDING")
           yield* payUntilCompleted(b.baseUrl, placed)
           yield* expectPlacedOnce(placed, balance)
-        })
+        }),
+        TAKEOVER_BUDGET_MS
       )
     }
 
@@ -145,7 +152,8 @@ describe.skipIf(skipPostgres)("checkout across orchestrator processes (PostgreSQ
         yield* killChild(a.child)
         yield* payUntilCompleted(b.baseUrl, placed)
         yield* expectPlacedOnce(placed, balance)
-      })
+      }),
+      TAKEOVER_BUDGET_MS
     )
 
     it.effect("killed inside phase 2, after the deduction: restarted on its own address, it resumes and completes", () =>
@@ -174,7 +182,8 @@ describe.skipIf(skipPostgres)("checkout across orchestrator processes (PostgreSQ
         const again = yield* orchestrator(port)
         yield* payUntilCompleted(again.baseUrl, placed)
         yield* expectPlacedOnce(placed, balance)
-      })
+      }),
+      TAKEOVER_BUDGET_MS
     )
   })
 })
