@@ -90,7 +90,7 @@ describe.skipIf(skipRedisProcesses)("a real Redis Cluster (3 masters)", () => {
         const scope = id("cart")
         const lease = yield* lock.acquire(scope)
         expect(yield* Effect.flip(lock.acquire(scope, { waitMs: 150 }))).toEqual(new LockTimeout({ scope }))
-        expect(yield* lock.release({ scope, token: "not-the-holder" })).toBe(false)
+        expect(yield* lock.release({ ...lease, token: "not-the-holder" })).toBe(false)
         expect(yield* lock.release(lease)).toBe(true)
         const contenders = yield* Effect.all(
           Array.from({ length: 8 }, () => Effect.result(lock.acquire(scope, { waitMs: 50 }))),

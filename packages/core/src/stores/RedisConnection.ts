@@ -155,20 +155,34 @@ export const decodeReply = <A>(store: string, schema: Schema.Decoder<A>) => {
   const decode = Schema.decodeUnknownEffect(schema)
   return (reply: unknown): Effect.Effect<A, StoreUnavailable> =>
     decode(reply).pipe(
-      Effect.mapError((error) => new StoreUnavailable({ store, message: `unexpected reply: ${error.message}` }))
+      Effect.mapError((error) => new StoreUnavailable({ store, message: `unexpected reply: ${error.message}`, reason: "Error" }))
     )
+}
+
+// ioredis' own messages for a command refused for want of a connection (no offline queue) or cut off with it.
+const notConnected = /^(Stream isn't writeable|Cluster isn't ready) and enableOfflineQueue options is false$|^Connection is closed\.$/
+
+/**
+ * Why a command failed, as the stores need to tell: no connection (refused at once, or the
+ * connection closed under it), no answer in time (ioredis' `commandTimeout`), or an error answer.
+ */
+const failureOf = (client: RedisClient, store: string) => (cause: unknown) => {
+  const message = cause instanceof Error ? cause.message : ""
+  return StoreUnavailable.fromCause(
+    store,
+    client.status !== "ready" || notConnected.test(message) ? "Down" : message === "Command timed out" ? "Slow" : "Error"
+  )(cause)
 }
 
 const make = (client: RedisClient) =>
   RedisConnection.of({
     client,
-    run: (store, command) =>
-      Effect.tryPromise({ try: () => command(client), catch: StoreUnavailable.fromCause(store) }),
-    // A cluster routes the script by its first key: every script touches one key (one slot) only.
+    run: (store, command) => Effect.tryPromise({ try: () => command(client), catch: failureOf(client, store) }),
+    // A cluster routes the script by its first key: every key of a script shares one hash tag (one slot).
     eval: (store, script, keys, args) =>
       Effect.tryPromise({
         try: () => client.eval(script, keys.length, ...keys, ...args),
-        catch: StoreUnavailable.fromCause(store)
+        catch: failureOf(client, store)
       })
   })
 

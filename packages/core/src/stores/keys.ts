@@ -5,8 +5,12 @@ const limitSubject = (subject: string) => `{${subject}}`
 
 export const keys = {
   cartComputed: (cartId: string) => `cart:{${cartId}}:computed`,
+  /** The computed-cart cache's current epoch (CartCache): one key for every instance. */
+  cacheEpoch: "cache-epoch:{cart-cache}",
   ownerCart: (ownerKey: string) => `owner:{${ownerKey}}:cart`,
   lock: (scope: string) => `lock:{${scope}}`,
+  /** The last fencing token granted for the scope; beside its lock, in the same slot. */
+  lockFence: (scope: string) => `lock:{${scope}}:fence`,
   idempotency: (scope: string, key: string) => `idem:{${scope}}:${key}`,
   saga: (orderId: string) => `saga:{${orderId}}`,
   sagaByGateway: (gatewayOrderId: string) => `saga-gw:{${gatewayOrderId}}`,

@@ -43,8 +43,12 @@ const makeLocalLocks = () => {
 }
 
 /**
- * Serialises the mutations of one cart (DESIGN §5): the shared lease lock, or, while the lock
- * store is unavailable, an in-process lock, so mutations keep working with Redis down.
+ * Serialises the mutations of one cart (DESIGN §5) with the shared lease lock: the mutation runs
+ * holding it (its lease renewed, its fencing token on every cart-service write) and waits for it
+ * at most `LOCK_WAIT_MS`, through a held lock or a slow Redis alike, before answering CART_BUSY.
+ * Only while the lock store cannot be reached at all does a mutation fall back to an in-process
+ * lock, which serialises this process only: with one instance that is all there is, with several
+ * two of them could then change one cart at once (README, docs/decisions.md).
  */
 export class CartMutex extends Context.Service<
   CartMutex,
@@ -64,14 +68,25 @@ export class CartMutex extends Context.Service<
           const acquire = lock.acquire(scope, { waitMs: LOCK_WAIT_MS }).pipe(
             Effect.map(Option.some),
             Effect.catchTags({
-              LockTimeout: () => Effect.fail(busy()),
+              LockTimeout: (timeout) =>
+                Effect.fail(
+                  timeout.storeError === undefined
+                    ? busy()
+                    : new CartBusy({ message: "The cart's lock could not be taken in time (the lock store is slow); retry shortly" })
+                ),
               StoreUnavailable: (error) =>
-                Effect.as(Effect.logWarning("lock degraded: using an in-process lock", { scope, error: error.message }), Option.none())
+                Effect.as(
+                  Effect.logWarning("lock degraded: the lock store is unreachable, using an in-process lock (single instance only)", {
+                    scope,
+                    error: error.message
+                  }),
+                  Option.none()
+                )
             })
           )
           return Effect.acquireUseRelease(
             acquire,
-            (lease) => (Option.isSome(lease) ? effect : withLocalLock(scope, effect)),
+            (lease) => (Option.isSome(lease) ? lock.holding(lease.value, effect) : withLocalLock(scope, effect)),
             (lease) =>
               Option.match(lease, {
                 onNone: () => Effect.void,
