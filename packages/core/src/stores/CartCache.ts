@@ -1,10 +1,11 @@
-import { Clock, Context, Effect, Layer, Option, Schema } from "effect"
+import { Clock, Context, Effect, Layer, Option, Schema, Semaphore } from "effect"
 import { keys } from "./keys.ts"
 import { decodeReply, RedisConnection } from "./RedisConnection.ts"
 import { StoreUnavailable } from "./StoreUnavailable.ts"
 
 export const CachedCart = Schema.Struct({
   cartId: Schema.String,
+  /** The cart version the body was computed (or, not computed, read) from. */
   version: Schema.Int,
   computedAt: Schema.Finite,
   computed: Schema.Boolean,
@@ -14,17 +15,37 @@ export type CachedCart = typeof CachedCart.Type
 
 const TTL_MS = 1_800_000
 const STORE = "CartCache"
+/** The version of a deleted cart's tombstone: it refuses every write for that cart id. */
+export const DELETED_VERSION = Number.MAX_SAFE_INTEGER
+/** How stale this process' idea of the cache epoch may get: another instance's bump is seen within this. */
+const EPOCH_CHECK_MS = 1_000
 
-// A tombstone holds the version of a mutation that left no computed cart, so a slower `set` of an older version is refused.
+/**
+ * A tombstone says "the cart is at this version or newer, and there is no computed cart for it":
+ * a write from an older version is refused.
+ */
 const Stored = Schema.Union([
-  Schema.TaggedStruct("Entry", CachedCart.fields),
-  Schema.TaggedStruct("Tombstone", { version: Schema.Int })
+  Schema.TaggedStruct("Entry", { ...CachedCart.fields, epoch: Schema.Finite }),
+  Schema.TaggedStruct("Tombstone", { version: Schema.Int, epoch: Schema.Finite })
 ])
 type Stored = typeof Stored.Type
 const StoredJson = Schema.fromJsonString(Stored)
 
-/** The one versioning rule: equal or newer overwrites, older is stale. The Redis script below mirrors it. */
-const accepts = (current: Stored | undefined, incoming: Stored) => current === undefined || current.version <= incoming.version
+/**
+ * The one replacement rule (the Redis script below mirrors it). A newer cart version replaces, an
+ * older one never does. At the same version a tombstone gives way to an entry; an entry is
+ * replaced only by the same body (a fresher `computedAt`) or by a computed body where it held a
+ * not-computed one (the lite flows cache what they wrote, the next full read prices it): two
+ * different bodies of one version mean one was priced from another cart than the one now stored,
+ * and the first stays. Entries of an older epoch are gone; of a newer one, not ours to replace.
+ */
+const accepts = (current: Stored | undefined, incoming: Stored): boolean => {
+  if (current === undefined || current.epoch < incoming.epoch) return true
+  if (current.epoch > incoming.epoch || current.version > incoming.version) return false
+  if (current.version < incoming.version || current._tag === "Tombstone") return true
+  if (incoming._tag === "Tombstone") return false
+  return incoming.computed === current.computed ? incoming.body === current.body : incoming.computed
+}
 
 const toCachedCart = (stored: Stored): Option.Option<CachedCart> =>
   stored._tag === "Entry"
@@ -40,23 +61,37 @@ const toCachedCart = (stored: Stored): Option.Option<CachedCart> =>
 interface Backend {
   readonly read: (cartId: string) => Effect.Effect<Option.Option<Stored>, StoreUnavailable>
   readonly write: (cartId: string, stored: Stored) => Effect.Effect<boolean, StoreUnavailable>
-  readonly remove: (cartId: string) => Effect.Effect<void, StoreUnavailable>
   readonly owner: (ownerKey: string) => Effect.Effect<Option.Option<string>, StoreUnavailable>
   readonly setOwner: (ownerKey: string, cartId: string) => Effect.Effect<void, StoreUnavailable>
   readonly forgetOwner: (ownerKey: string) => Effect.Effect<void, StoreUnavailable>
+  /**
+   * The epoch entries are written and read in. Once a write was missed, the next call that
+   * reaches the store starts a new epoch first, so nothing written before it is read again.
+   */
+  readonly epoch: Effect.Effect<number, StoreUnavailable>
+  readonly writeMissed: Effect.Effect<void>
 }
 
-const make = (backend: Backend) =>
-  CartCache.of({
-    get: (cartId) => Effect.map(backend.read(cartId), Option.flatMap(toCachedCart)),
-    set: (entry) =>
-      Effect.map(backend.write(entry.cartId, { _tag: "Entry", ...entry }), (written) => (written ? "written" : "stale")),
-    invalidate: (cartId, version) => Effect.asVoid(backend.write(cartId, { _tag: "Tombstone", version })),
-    remove: backend.remove,
+const make = (backend: Backend) => {
+  const write = (cartId: string, entry: (epoch: number) => Stored) =>
+    Effect.flatMap(backend.epoch, (epoch) => backend.write(cartId, entry(epoch))).pipe(
+      // Unanswered, the write may or may not have landed: the old entry must not be served either way.
+      Effect.tapError(() => backend.writeMissed)
+    )
+  return CartCache.of({
+    get: (cartId) =>
+      Effect.flatMap(backend.epoch, (epoch) =>
+        Effect.map(backend.read(cartId), Option.flatMap((stored) => (stored.epoch === epoch ? toCachedCart(stored) : Option.none())))
+      ),
+    set: (entry) => Effect.map(write(entry.cartId, (epoch) => ({ _tag: "Entry", ...entry, epoch })), (written) => (written ? "written" : "stale")),
+    invalidate: (cartId, version) => Effect.asVoid(write(cartId, (epoch) => ({ _tag: "Tombstone", version, epoch }))),
+    remove: (cartId) => Effect.asVoid(write(cartId, (epoch) => ({ _tag: "Tombstone", version: DELETED_VERSION, epoch }))),
+    writeMissed: backend.writeMissed,
     ownerCartId: backend.owner,
     rememberOwner: backend.setOwner,
     forgetOwner: backend.forgetOwner
   })
+}
 
 interface Expiring<A> {
   readonly value: A
@@ -80,31 +115,82 @@ const memory = Effect.sync(() => {
         carts.set(cartId, { value: stored, expiresAt: now + TTL_MS })
         return true
       }),
-    remove: (cartId) => Effect.sync(() => void carts.delete(cartId)),
     owner: (ownerKey) => atNow((now) => Option.fromUndefinedOr(live(owners, ownerKey, now))),
     setOwner: (ownerKey, cartId) => atNow((now) => void owners.set(ownerKey, { value: cartId, expiresAt: now + TTL_MS })),
-    forgetOwner: (ownerKey) => Effect.sync(() => void owners.delete(ownerKey))
+    forgetOwner: (ownerKey) => Effect.sync(() => void owners.delete(ownerKey)),
+    // One process, one map: a missed write (a breaker open on the cache) drops everything at once.
+    epoch: Effect.succeed(0),
+    writeMissed: Effect.sync(() => carts.clear())
   })
 })
 
-// ARGV[1] = incoming version, ARGV[2] = value, ARGV[3] = ttl ms. An unreadable current value is overwritten.
-const writeIfNotOlder = `
-local current = redis.call('GET', KEYS[1])
-if current then
-  local ok, decoded = pcall(cjson.decode, current)
-  if ok and type(decoded) == 'table' and type(decoded.version) == 'number' and decoded.version > tonumber(ARGV[1]) then
-    return 0
+// ARGV[1] = the incoming value, ARGV[2] = ttl ms. `accepts`, in Lua; an unreadable current value is overwritten.
+const writeIfAccepted = `
+local incoming = cjson.decode(ARGV[1])
+local raw = redis.call('GET', KEYS[1])
+if raw then
+  local ok, current = pcall(cjson.decode, raw)
+  if ok and type(current) == 'table' and type(current.version) == 'number' and type(current.epoch) == 'number' then
+    if current.epoch > incoming.epoch then return 0 end
+    if current.epoch == incoming.epoch then
+      if current.version > incoming.version then return 0 end
+      if current.version == incoming.version and current._tag == 'Entry' then
+        if incoming._tag ~= 'Entry' then return 0 end
+        if incoming.computed == current.computed then
+          if incoming.body ~= current.body then return 0 end
+        elseif not incoming.computed then return 0 end
+      end
+    end
   end
 end
-redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1`
 
-const redis = Effect.gen(function* () {
+// A new epoch: Redis' clock in microseconds, or one more than the last epoch (so it never repeats).
+// ARGV[1] = "if-absent": only when there is none yet (the first instance to find none starts it).
+const newEpoch = `
+local last = redis.call('GET', KEYS[1])
+if last and ARGV[1] == 'if-absent' then return last end
+local now = redis.call('TIME')
+local epoch = math.max(tonumber(now[1]) * 1000000 + tonumber(now[2]), tonumber(last or '0') + 1)
+redis.call('SET', KEYS[1], string.format('%.0f', epoch))
+return string.format('%.0f', epoch)`
+
+const redis = (epochKey: string) => Effect.gen(function* () {
   const conn = yield* RedisConnection
   const decodeStored = decodeReply(STORE, Schema.NullOr(StoredJson))
   const decodeWritten = decodeReply(STORE, Schema.Literals([0, 1]))
-  const encode = (stored: Stored) =>
-    Schema.encodeEffect(StoredJson)(stored).pipe(Effect.mapError(StoreUnavailable.fromCause(STORE)))
+  const decodeEpoch = decodeReply(STORE, Schema.NullOr(Schema.FiniteFromString))
+  const encode = (stored: Stored) => Schema.encodeEffect(StoredJson)(stored).pipe(Effect.mapError(StoreUnavailable.fromCause(STORE, "Error")))
+
+  // This process' view of the epoch: the last one read and when; writes missed, and how many of them a new epoch covers.
+  const state = { epoch: undefined as number | undefined, checkedAt: 0, missed: 0, covered: 0 }
+  const miss = () => {
+    state.missed++
+  }
+  // A lost connection is an outage: whatever was written before it must not be read after it.
+  conn.client.on("close", miss)
+  const fresh = (now: number) => state.missed === state.covered && state.epoch !== undefined && now - state.checkedAt < EPOCH_CHECK_MS
+  // One check at a time: concurrent requests wait for it rather than each starting an epoch of its own.
+  const checking = yield* Semaphore.make(1)
+  const check = Effect.gen(function* () {
+    const now = yield* Clock.currentTimeMillis
+    if (fresh(now) && state.epoch !== undefined) return state.epoch
+    const missed = state.missed
+    const bump = missed !== state.covered
+    const read = bump ? null : yield* decodeEpoch(yield* conn.run(STORE, (c) => c.get(epochKey)))
+    // No epoch yet, or it was lost (evicted, a Redis restarted without its data): one larger than any entry's.
+    const current = read ?? (yield* decodeEpoch(yield* conn.eval(STORE, newEpoch, [epochKey], [bump ? "always" : "if-absent"]))) ?? 0
+    // Misses noticed while this check ran are not covered by it: the next call starts another epoch.
+    state.covered = missed
+    state.epoch = Math.max(current, state.epoch ?? 0)
+    state.checkedAt = now
+    return state.epoch
+  })
+  const epoch = Effect.flatMap(Clock.currentTimeMillis, (now) =>
+    fresh(now) && state.epoch !== undefined ? Effect.succeed(state.epoch) : checking.withPermits(1)(check)
+  )
+
   return make({
     read: (cartId) =>
       conn.run(STORE, (c) => c.get(keys.cartComputed(cartId))).pipe(
@@ -113,29 +199,36 @@ const redis = Effect.gen(function* () {
       ),
     write: (cartId, stored) =>
       encode(stored).pipe(
-        Effect.flatMap((json) =>
-          conn.eval(STORE, writeIfNotOlder, [keys.cartComputed(cartId)], [stored.version, json, TTL_MS])
-        ),
+        Effect.flatMap((json) => conn.eval(STORE, writeIfAccepted, [keys.cartComputed(cartId)], [json, TTL_MS])),
         Effect.flatMap(decodeWritten),
         Effect.map((written) => written === 1)
       ),
-    remove: (cartId) => Effect.asVoid(conn.run(STORE, (c) => c.del(keys.cartComputed(cartId)))),
     owner: (ownerKey) => Effect.map(conn.run(STORE, (c) => c.get(keys.ownerCart(ownerKey))), Option.fromNullOr),
     setOwner: (ownerKey, cartId) =>
       Effect.asVoid(conn.run(STORE, (c) => c.set(keys.ownerCart(ownerKey), cartId, "PX", TTL_MS))),
-    forgetOwner: (ownerKey) => Effect.asVoid(conn.run(STORE, (c) => c.del(keys.ownerCart(ownerKey))))
+    forgetOwner: (ownerKey) => Effect.asVoid(conn.run(STORE, (c) => c.del(keys.ownerCart(ownerKey)))),
+    epoch,
+    writeMissed: Effect.sync(miss)
   })
 })
 
 export class CartCache extends Context.Service<
   CartCache,
   {
+    /** A miss also for an entry of an earlier epoch, and while a missed write is not yet covered by a new epoch. */
     readonly get: (cartId: string) => Effect.Effect<Option.Option<CachedCart>, StoreUnavailable>
-    /** TTL 30 min; refused as "stale" when a newer version (entry or tombstone) is already stored. */
+    /** TTL 30 min; refused as "stale" by `accepts`' rule: a newer version, or another body of the same one, is kept. */
     readonly set: (entry: CachedCart) => Effect.Effect<"written" | "stale", StoreUnavailable>
-    /** A mutation at `version` without a fresh computed cart: later `set`s of older versions are refused. */
+    /** The cart is at `version` or newer without a computed cart for it: writes of older versions are refused. */
     readonly invalidate: (cartId: string, version: number) => Effect.Effect<void, StoreUnavailable>
+    /** The cart is gone: a tombstone refuses every later write for its id. */
     readonly remove: (cartId: string) => Effect.Effect<void, StoreUnavailable>
+    /**
+     * A write this process meant to make did not happen (the cache's breaker was open, say): the
+     * next call that reaches the store starts a new epoch, so the entry it should have replaced
+     * is never read again. Every failed write of the methods above counts as one by itself.
+     */
+    readonly writeMissed: Effect.Effect<void>
     /** Owner index, `<domain>:<owner>:<cartType>` -> cart id, TTL 30 min. */
     readonly ownerCartId: (ownerKey: string) => Effect.Effect<Option.Option<string>, StoreUnavailable>
     readonly rememberOwner: (ownerKey: string, cartId: string) => Effect.Effect<void, StoreUnavailable>
@@ -143,5 +236,7 @@ export class CartCache extends Context.Service<
   }
 >()("orchestra/CartCache") {
   static readonly layerMemory = Layer.effect(CartCache, memory)
-  static readonly layerRedis = Layer.effect(CartCache, redis)
+  static readonly layerRedis = Layer.effect(CartCache, redis(keys.cacheEpoch))
+  /** Epochs kept under another key: instances sharing it share epochs (tests that start outages keep theirs apart). */
+  static readonly layerRedisWithEpochKey = (epochKey: string) => Layer.effect(CartCache, redis(epochKey))
 }

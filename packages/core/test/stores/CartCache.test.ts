@@ -1,8 +1,10 @@
-import { expect } from "@effect/vitest"
-import { Effect, Option, Schema } from "effect"
+import { describe, expect, it } from "@effect/vitest"
+import { Context, Effect, Layer, Option, Schema } from "effect"
+import { TestClock } from "effect/testing"
 import { type CachedCart, CartCache } from "../../src/stores/CartCache.ts"
 import { keys } from "../../src/stores/keys.ts"
-import { randomId, storeSuite } from "../support/redis.ts"
+import { RedisConnection } from "../../src/stores/RedisConnection.ts"
+import { randomId, redisUrl, skipRedis, storeSuite } from "../support/redis.ts"
 
 const TTL_MS = 1_800_000
 
@@ -46,15 +48,19 @@ storeSuite(
       })
     )
 
-    t.it("refuses an older version as stale and writes an equal or newer one", () =>
+    t.it("refuses an older version; at the same version, takes the same body or a computed one over a not-computed one only", () =>
       Effect.gen(function* () {
         const cache = yield* CartCache
         const cartId = randomId("cart")
-        expect(yield* cache.set(entry(cartId, 5))).toBe("written")
+        expect(yield* cache.set({ ...entry(cartId, 5), computed: false })).toBe("written")
         expect(yield* cache.set(entry(cartId, 4))).toBe("stale")
-        expect(yield* cache.set({ ...entry(cartId, 5), body: "{}" })).toBe("written")
-        expect(Option.map(yield* cache.get(cartId), (c) => c.body)).toEqual(Option.some("{}"))
-        expect(yield* cache.set(entry(cartId, 6))).toBe("written")
+        expect(yield* cache.set(entry(cartId, 5))).toBe("written")
+        // The same version priced from other inputs: one of the two was computed from another cart; the first stays.
+        expect(yield* cache.set({ ...entry(cartId, 5), body: "{}" })).toBe("stale")
+        expect(yield* cache.set({ ...entry(cartId, 5), computed: false })).toBe("stale")
+        expect(yield* cache.set({ ...entry(cartId, 5), computedAt: 1 })).toBe("written")
+        expect(Option.map(yield* cache.get(cartId), (c) => [c.body, c.computedAt])).toEqual(Option.some([entry(cartId, 5).body, 1]))
+        expect(yield* cache.set({ ...entry(cartId, 6), body: "{}" })).toBe("written")
         expect(Option.map(yield* cache.get(cartId), (c) => c.version)).toEqual(Option.some(6))
       })
     )
@@ -74,14 +80,31 @@ storeSuite(
       })
     )
 
-    t.it("remove drops the entry, so any version may be written again", () =>
+    t.it("remove leaves a tombstone that refuses every later write for the cart", () =>
       Effect.gen(function* () {
         const cache = yield* CartCache
         const cartId = randomId("cart")
         yield* cache.set(entry(cartId, 3))
         yield* cache.remove(cartId)
         expect(yield* cache.get(cartId)).toEqual(Option.none())
-        expect(yield* cache.set(entry(cartId, 1))).toBe("written")
+        expect(yield* cache.set(entry(cartId, 3))).toBe("stale")
+        expect(yield* cache.set(entry(cartId, 1_000_000))).toBe("stale")
+        expect(yield* cache.get(cartId)).toEqual(Option.none())
+      })
+    )
+
+    t.it("after a missed write nothing written before it is served, and new writes are", () =>
+      Effect.gen(function* () {
+        const cache = yield* CartCache
+        const before = randomId("cart")
+        const after = randomId("cart")
+        yield* cache.set(entry(before, 2))
+        yield* cache.writeMissed
+        expect(yield* cache.get(before)).toEqual(Option.none())
+        expect(yield* cache.set(entry(after, 1))).toBe("written")
+        expect(Option.map(yield* cache.get(after), (c) => c.version)).toEqual(Option.some(1))
+        // The old entry's version no longer blocks anything: it belongs to an epoch that is over.
+        expect(yield* cache.set(entry(before, 1))).toBe("written")
       })
     )
 
@@ -121,3 +144,51 @@ storeSuite(
     )
   }
 )
+
+/**
+ * One more orchestrator instance: its own connection to the same Redis, its own view of the
+ * epoch, kept under `epochKey` so that these outages do not empty the cache of other tests.
+ */
+const instance = (epochKey: string) =>
+  Effect.tap(
+    Layer.build(CartCache.layerRedisWithEpochKey(epochKey).pipe(Layer.provideMerge(RedisConnection.layerFromUrl(redisUrl)))),
+    (context) => Effect.addFinalizer(() => Effect.ignore(Context.get(context, RedisConnection).run("test", (c) => c.del(epochKey))))
+  )
+
+describe.skipIf(skipRedis)("CartCache epochs over Redis (two instances)", () => {
+  it.effect("entries written before a Redis outage are unreachable after it, for every instance", () =>
+    Effect.gen(function* () {
+      const epochKey = randomId("epoch")
+      const a = yield* instance(epochKey)
+      const cacheA = Context.get(a, CartCache)
+      const cartId = randomId("cart")
+      expect(yield* cacheA.set(entry(cartId, 1))).toBe("written")
+      // The connection drops (a partition, a Redis restart) and comes back.
+      const conn = Context.get(a, RedisConnection)
+      conn.client.disconnect(true)
+      yield* Effect.promise(() => new Promise<void>((resolve) => conn.client.once("ready", () => resolve())))
+      expect(yield* cacheA.get(cartId)).toEqual(Option.none())
+      // An instance that saw no outage learns the new epoch when it next checks it (a fresh one at once).
+      const cacheB = Context.get(yield* instance(epochKey), CartCache)
+      expect(yield* cacheB.get(cartId)).toEqual(Option.none())
+      expect(yield* cacheB.set(entry(cartId, 1))).toBe("written")
+      expect(Option.map(yield* cacheA.get(cartId), (c) => c.version)).toEqual(Option.some(1))
+    })
+  )
+
+  it.effect("a write missed by one instance makes the others stop serving older entries within a second", () =>
+    Effect.gen(function* () {
+      const epochKey = randomId("epoch")
+      const cacheA = Context.get(yield* instance(epochKey), CartCache)
+      const cacheB = Context.get(yield* instance(epochKey), CartCache)
+      const cartId = randomId("cart")
+      yield* cacheB.set(entry(cartId, 1))
+      expect(Option.isSome(yield* cacheB.get(cartId))).toBe(true)
+      yield* cacheA.writeMissed
+      expect(yield* cacheA.get(cartId)).toEqual(Option.none())
+      // B checks the epoch at most a second after its last check (the TestClock's second).
+      yield* TestClock.adjust(1_000)
+      expect(yield* cacheB.get(cartId)).toEqual(Option.none())
+    })
+  )
+})
