@@ -14,7 +14,10 @@ interface Case {
   /** The first issue's path, as `details[0].path` and in the message. */
   readonly field: ReadonlyArray<string | number>
   readonly named: string
+  readonly headers?: Record<string, string>
 }
+
+const cod = (amount: number) => ({ amount, currency: "INR", payment_mode: "MANUAL", gateway: "COD" })
 
 const cases: ReadonlyArray<Case> = [
   { name: "an unknown field", method: "POST", path: "/cart/items", body: { operations: [set()], bogus: 1 }, field: ["bogus"], named: "bogus" },
@@ -91,6 +94,23 @@ const cases: ReadonlyArray<Case> = [
     named: "delivery_preference.immediate.foo"
   },
   {
+    name: "a negative tip",
+    method: "PUT",
+    path: "/cart",
+    body: { tips: { amount: -0.01, currency: "INR" } },
+    field: ["tips", "amount"],
+    named: "tips.amount"
+  },
+  {
+    name: "5 payment instructions",
+    method: "POST",
+    path: "/cart/place-order",
+    body: { payment_instruction: [cod(1), cod(1), cod(1), cod(1), cod(1)], total_order_amount: 5 },
+    field: ["payment_instruction"],
+    named: "payment_instruction",
+    headers: { "idempotency-key": "five-payments" }
+  },
+  {
     name: "instructions of 501 characters",
     method: "PUT",
     path: "/cart",
@@ -116,7 +136,7 @@ describe("request validation", () => {
   for (const c of cases) {
     it.live(`${c.name} is a 400 naming ${c.named}, and no flow runs`, () =>
       Effect.gen(function* () {
-        const answer = yield* send(c.method, c.path, { headers: customer, body: c.body })
+        const answer = yield* send(c.method, c.path, { headers: { ...customer, ...c.headers }, body: c.body })
         expect(answer.status).toBe(400)
         expect(answer.json).toMatchObject({
           success: false,

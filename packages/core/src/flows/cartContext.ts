@@ -3,10 +3,11 @@ import type { Cart, LineItem } from "../domain/Cart.ts"
 import type { IndexedOperation } from "../domain/CartLines.ts"
 import type { DomainId, ProductId, StoreId } from "../domain/Ids.ts"
 import type { Operation } from "../domain/Operation.ts"
-import { CartNotFound, DownstreamError } from "../domain/Errors.ts"
+import { CartBusy, CartNotFound, DownstreamError } from "../domain/Errors.ts"
 import { ResourceConflict, ResourceNotFound } from "../services/DownstreamErrors.ts"
 import type { Product } from "../services/Product.ts"
 import type { ShippingRate } from "../services/Shipping.ts"
+import { catalogView } from "./checkOperations.ts"
 import type { Steps } from "./steps.ts"
 
 export const indexed = (operations: ReadonlyArray<Operation>): ReadonlyArray<IndexedOperation> =>
@@ -60,19 +61,66 @@ export const sellerContext = <E, R>(
     )
   )
 
+/**
+ * What the lite and buy-now flows learn to hold DESIGN §3's limits (issue 14): the products the
+ * request's SET, ADD and UPDATE operations touch, and the statuses of their stores — the checks of
+ * `checkOperations` without stock, which only the full flow asks about. Nothing to ask for a
+ * request that only deletes lines.
+ */
+export const limitsView = (steps: Steps, domainId: DomainId, items: ReadonlyArray<LineItem>, operations: ReadonlyArray<IndexedOperation>) => {
+  const byItem = new Map(items.map((line) => [line.item_id as string, line.product_id]))
+  const productIds = unique<ProductId>(
+    operations.flatMap((op) => {
+      if (op.op === "SET" || op.op === "ADD") return [op.product_id]
+      const product = op.op === "UPDATE" ? byItem.get(op.item_id) : undefined
+      return product === undefined ? [] : [product]
+    })
+  )
+  if (productIds.length === 0) return Effect.succeed(catalogView([], [], []))
+  return Effect.gen(function* () {
+    const products = yield* Effect.cached(Effect.map(steps.searchProducts(productIds), (r) => r.products))
+    const found = yield* Effect.all(
+      {
+        products,
+        statuses: Effect.flatMap(storeIdsOf(items, productIds, products), (storeIds) => steps.storeStatuses(domainId, storeIds))
+      },
+      { concurrency: "unbounded" }
+    )
+    return catalogView(found.products, [], found.statuses)
+  })
+}
+
 export const chargesOf = (shipping: Option.Option<ShippingRate>): ShippingRate["charges"] =>
   Option.match(shipping, { onNone: () => [], onSome: (rate) => rate.charges })
 
 /**
- * A 404 from the cart service after the flow found or created the cart: someone deleted it
- * meanwhile (only possible outside the orchestrator's lock). The client sees CART_NOT_FOUND.
+ * The cart service's refusals of a mutation's writes. A 404 after the flow found or created the
+ * cart: someone deleted it meanwhile (only possible outside the orchestrator's lock), and the
+ * client sees CART_NOT_FOUND. A 409: the write's fencing token is older than one the cart
+ * accepted (another request took the cart over after this one's lock lapsed) or the cart moved
+ * past the version being computed; either way the change did not land, and CART_BUSY says retry.
  */
-export const cartVanished = <A, E, R>(effect: Effect.Effect<A, E | ResourceNotFound, R>) =>
-  Effect.catchIf(
-    effect,
-    (error): error is ResourceNotFound => error instanceof ResourceNotFound,
-    () => Effect.fail(new CartNotFound({ message: "The cart was deleted while it was being changed" }))
+export const cartWriteRefusals = <A, E, R>(effect: Effect.Effect<A, E | ResourceNotFound | ResourceConflict, R>) =>
+  effect.pipe(
+    Effect.catchIf(
+      (error): error is ResourceNotFound => error instanceof ResourceNotFound,
+      () => Effect.fail(new CartNotFound({ message: "The cart was deleted while it was being changed" }))
+    ),
+    Effect.catchIf(
+      (error): error is ResourceConflict => error instanceof ResourceConflict,
+      (error) => Effect.fail(new CartBusy({ message: `Another change to this cart took over (${error.reason}); retry shortly` }))
+    )
   )
+
+/**
+ * Runs the writes of a mutation that read the cart at `cart.version`. Should they fail — or be
+ * interrupted — after the cart service may have applied one, the cache gets a tombstone at the
+ * next version: whatever it held from before must not be served as the cart (issue 14).
+ */
+export const invalidatingOnFailure =
+  (steps: Steps, cart: Cart) =>
+  <A, E, R>(writes: Effect.Effect<A, E, R>) =>
+    Effect.onError(writes, () => Effect.asVoid(steps.cacheInvalidate(cart.cart_id, cart.version + 1)))
 
 /**
  * A refusal (404/409) no step of the flow expects: a downstream service broke its contract. The

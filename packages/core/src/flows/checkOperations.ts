@@ -1,7 +1,7 @@
 import type { LineItem, OperationResult } from "../domain/Cart.ts"
 import { applyOperations, type IndexedOperation, keyOfLine, lineKey } from "../domain/CartLines.ts"
-import { ItemId } from "../domain/Ids.ts"
-import type { OperationErrorCode } from "../domain/Operation.ts"
+import { ItemId, type ProductId } from "../domain/Ids.ts"
+import { MAX_LINES, MAX_QUANTITY, type OperationErrorCode } from "../domain/Operation.ts"
 import type { Availability, StockLine } from "../services/Inventory.ts"
 import type { Product } from "../services/Product.ts"
 import type { StoreStatus } from "../services/SellerAdmin.ts"
@@ -111,6 +111,12 @@ export const checkOperations = (
       }
     }
     const next = applyOperations(state, [op], () => ItemId.make(`preview_${++previewSeq}`))
+    // What the cart service itself would refuse (a 101st line, more than 99 on a line, an unknown item): refused here, alike.
+    const previewed = next.results[0]
+    if (previewed !== undefined && previewed.status === "FAILED") {
+      rejected.push(previewed)
+      continue
+    }
     const touched = touchedLine(op, next.items)
     const quantity = touched === undefined ? undefined : quantityProblem(touched, next.items, view)
     if (op.op === "UPDATE" && touched !== undefined) {
@@ -130,6 +136,38 @@ export const checkOperations = (
   }
   return { accepted, rejected }
 }
+
+/** A cart line that breaks a limit of DESIGN §3, with the per-operation code an operation breaking it gets. */
+export interface LineViolation {
+  readonly item_id: ItemId
+  readonly product_id: ProductId
+  readonly code: OperationErrorCode
+  readonly error: string
+}
+
+/**
+ * The limits of DESIGN §3 over a whole cart, as the operation checks apply them to what an
+ * operation leaves: at most 100 lines (the lines past the 100th), an active product of a store
+ * taking orders, at most 99 on a line and the product's `max_per_order` across its lines. For a
+ * cart that is about to be ordered, whose lines may have been added under other limits (a product
+ * since deactivated, a store gone offline). Stock is not a limit: the strict inventory check
+ * answers for it. `view` needs the lines' products and their stores' statuses.
+ */
+export const cartLimitViolations = (items: ReadonlyArray<LineItem>, view: CatalogView): ReadonlyArray<LineViolation> =>
+  items.flatMap((line, at): ReadonlyArray<LineViolation> => {
+    const violation = (code: OperationErrorCode, error: string) => [{ item_id: line.item_id, product_id: line.product_id, code, error }]
+    if (at >= MAX_LINES) return violation("CART_FULL", `A cart holds at most ${MAX_LINES} lines`)
+    const product = view.product(line.product_id)
+    if (product === undefined) return violation("PRODUCT_NOT_FOUND", `Product ${line.product_id} not found`)
+    if (product.status !== "ACTIVE") return violation("PRODUCT_INACTIVE", `Product ${line.product_id} is not for sale`)
+    const store = view.store(product.store_id)
+    if (store === undefined || !store.active || !store.online) {
+      return violation("STORE_OFFLINE", `Store ${product.store_id} is not taking orders`)
+    }
+    if (line.quantity > MAX_QUANTITY) return violation("QUANTITY_LIMIT", `At most ${MAX_QUANTITY} of one line`)
+    const limit = quantityProblem(line, items, { ...view, available: () => undefined })
+    return limit === undefined ? [] : violation(limit.code, limit.error)
+  })
 
 /** The line an operation leaves behind (undefined when it removed the line or changed nothing). */
 const touchedLine = (op: IndexedOperation, items: ReadonlyArray<LineItem>): LineItem | undefined => {

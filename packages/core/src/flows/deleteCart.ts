@@ -4,6 +4,7 @@ import { CartId } from "../domain/Ids.ts"
 import { ownerKey } from "../domain/Owner.ts"
 import { RequestContext } from "../runtime/RequestContext.ts"
 import type { CartScope } from "./CartFlows.ts"
+import { cartWriteRefusals } from "./cartContext.ts"
 import type { FlowDeps } from "./FlowDeps.ts"
 import type { DeleteCartResponse } from "./responses.ts"
 import type { Steps } from "./steps.ts"
@@ -24,7 +25,7 @@ export const deleteCart =
       const byLookup = Effect.gen(function* () {
         const found = yield* steps.findCart(input)
         if (Option.isNone(found)) return yield* noCart
-        return yield* steps.removeCart(found.value.cart_id).pipe(Effect.catchTag("ResourceNotFound", () => Effect.fail(noCart)))
+        return yield* steps.removeCart(input.owner, found.value.cart_id).pipe(Effect.catchTag("ResourceNotFound", () => Effect.fail(noCart)))
       })
       const indexedId = Option.flatMap(
         Option.flatten(yield* Effect.option(deps.cache.ownerCartId(ownerKey(input.owner, input.cartType)))),
@@ -32,7 +33,7 @@ export const deleteCart =
       )
       const removed = yield* Option.match(indexedId, {
         onNone: () => byLookup,
-        onSome: (cartId) => steps.removeCart(cartId).pipe(Effect.catchTag("ResourceNotFound", () => byLookup))
+        onSome: (cartId) => steps.removeCart(input.owner, cartId).pipe(Effect.catchTag("ResourceNotFound", () => byLookup))
       }) // 1
 
       yield* Effect.all(
@@ -47,4 +48,4 @@ export const deleteCart =
         cart_type: input.cartType,
         warnings: [...context.warnings]
       } as const
-    })
+    }).pipe(cartWriteRefusals)

@@ -2,8 +2,10 @@ import { Effect, Option } from "effect"
 import type { Cart } from "../domain/Cart.ts"
 import type { ApiError } from "../domain/Errors.ts"
 import { subtotalOf } from "../domain/LinePrice.ts"
-import { RequestContext } from "../runtime/RequestContext.ts"
+import { addWarning, RequestContext } from "../runtime/RequestContext.ts"
 import { optional } from "../runtime/StepRunner.ts"
+import { CartConflict } from "../services/Cart.ts"
+import { ResourceConflict } from "../services/DownstreamErrors.ts"
 import type { CartScope } from "./CartFlows.ts"
 import { chargesOf, productIdsOf, storeIdsOf } from "./cartContext.ts"
 import { cartWarnings } from "./cartWarnings.ts"
@@ -99,19 +101,40 @@ export const getFull =
       const computed: Option.Option<Cart> =
         currentProducts === undefined || taxSettings === undefined
           ? Option.none()
-          : yield* optional(
-              steps.compute(cart.cart_id, {
-                products: currentProducts,
-                promotions: Option.getOrElse(promotions, () => []),
-                ...Option.match(coupons, {
-                  onNone: () => ({}),
-                  onSome: (validated) => ({ coupons: validated.flatMap((c) => (c.valid && c.coupon ? [c.coupon] : [])) })
-                }),
-                tax_settings: taxSettings,
-                delivery_charges: chargesOf(shipping)
-              }),
+          : Option.flatten(yield* optional(
+              steps
+                .compute(
+                  cart.cart_id,
+                  {
+                    products: currentProducts,
+                    promotions: Option.getOrElse(promotions, () => []),
+                    ...Option.match(coupons, {
+                      onNone: () => ({}),
+                      onSome: (validated) => ({ coupons: validated.flatMap((c) => (c.valid && c.coupon ? [c.coupon] : [])) })
+                    }),
+                    tax_settings: taxSettings,
+                    delivery_charges: chargesOf(shipping)
+                  },
+                  // Priced only at the version read in step 1: a mutation since then made these inputs another cart's.
+                  cart.version
+                )
+                .pipe(
+                  Effect.map(Option.some),
+                  Effect.catchIf(
+                    (error) => error instanceof ResourceConflict && error.reason === CartConflict.versionChanged,
+                    () =>
+                      Effect.as(
+                        addWarning({
+                          code: "CART_CHANGED",
+                          message: "The cart changed while it was being priced; these are its totals from before that change",
+                          service: "cart"
+                        }),
+                        Option.none<Cart>()
+                      )
+                  )
+                ),
               { code: "STALE_CART", message: "The cart could not be recomputed; these are its last computed totals" }
-            ) // 10
+            )) // 10
 
       if (Option.isSome(computed)) yield* steps.cacheSet(input.owner, input.cartType, computed.value) // 11
 

@@ -2,7 +2,7 @@ import { Effect, Option } from "effect"
 import type { ApiError } from "../domain/Errors.ts"
 import type { RequestContext } from "../runtime/RequestContext.ts"
 import type { CartScope } from "./CartFlows.ts"
-import { cartVanished, chargesOf, indexed, productIdsOf, sellerContext, storeIdsOf } from "./cartContext.ts"
+import { cartWriteRefusals, chargesOf, indexed, invalidatingOnFailure, productIdsOf, sellerContext, storeIdsOf } from "./cartContext.ts"
 import { catalogView, checkOperations, requestedStock } from "./checkOperations.ts"
 import { itemsResponse } from "./itemsResponse.ts"
 import type { ItemsRequest } from "./requests.ts"
@@ -42,19 +42,22 @@ export const itemsFull =
         operations,
         catalogView(gathered.products, gathered.availability.items, gathered.sellers.statuses)
       )
-      const batch =
-        checked.accepted.length === 0
-          ? { results: [], cart }
-          : yield* steps.applyBatch(cart.cart_id, checked.accepted) // 8
-
-      const computed = yield* steps.compute(cart.cart_id, {
-        products: gathered.products,
-        promotions: Option.getOrElse(promotions, () => []),
-        tax_settings: gathered.sellers.taxSettings,
-        delivery_charges: chargesOf(gathered.sellers.shipping)
-      }) // 9
-
-      yield* steps.cacheSet(owner, cartType, computed) // 10
+      const { batch, computed } = yield* Effect.gen(function* () {
+        const batch =
+          checked.accepted.length === 0 ? { results: [], cart } : yield* steps.applyBatch(owner, cart.cart_id, checked.accepted) // 8
+        const computed = yield* steps.compute(
+          cart.cart_id,
+          {
+            products: gathered.products,
+            promotions: Option.getOrElse(promotions, () => []),
+            tax_settings: gathered.sellers.taxSettings,
+            delivery_charges: chargesOf(gathered.sellers.shipping)
+          },
+          batch.cart.version
+        ) // 9
+        yield* steps.cacheSet(owner, cartType, computed) // 10
+        return { batch, computed }
+      }).pipe(invalidatingOnFailure(steps, cart))
 
       // Results show each line as priced now, not as the cart service stored it before computing.
       const priced = new Map(computed.items.map((line) => [line.item_id as string, line]))
@@ -62,4 +65,4 @@ export const itemsFull =
         r.item === undefined ? r : { ...r, item: priced.get(r.item.item_id) ?? r.item }
       )
       return yield* itemsResponse(cartType, results, computed)
-    }).pipe(cartVanished)
+    }).pipe(cartWriteRefusals)

@@ -1,13 +1,17 @@
-import { Clock, Effect, Option, Schema } from "effect"
+import { Clock, Context, Effect, Option, Schema } from "effect"
 import { Cart } from "../domain/Cart.ts"
 import type { IndexedOperation } from "../domain/CartLines.ts"
 import type { AddressId, CartId, CouponCode, DeliveryOptionId, DomainId, GiftWrapId, PaymentMethodId, PickupPointId, ProductId, StoreId } from "../domain/Ids.ts"
 import type { Minor } from "../domain/Money.ts"
+import { downstreamKey } from "../domain/IdempotencyKey.ts"
 import { type CartType, type Owner, ownerKey, toOwnerRef } from "../domain/Owner.ts"
+import { RequestContext } from "../runtime/RequestContext.ts"
 import { optionalStep, runStep } from "../runtime/StepRunner.ts"
-import type { StoredOptions } from "../services/Cart.ts"
-import type { ComputeInput } from "../services/Cart.ts"
+import type { ComputeInput, StoredOptions, WriteGuard } from "../services/Cart.ts"
+import type { DownstreamFailure } from "../services/DownstreamErrors.ts"
 import { ResourceNotFound } from "../services/DownstreamErrors.ts"
+import { CurrentCartFence } from "../stores/CartLock.ts"
+import type { StoreUnavailable } from "../stores/StoreUnavailable.ts"
 import type { StockLine } from "../services/Inventory.ts"
 import type { CartScope } from "./CartFlows.ts"
 import type { FlowDeps } from "./FlowDeps.ts"
@@ -36,6 +40,28 @@ const orNone = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
     )
   )
 
+/**
+ * What a cart-service write of this request carries (issue 14): a key derived from the client's
+ * `Idempotency-Key` for this owner and step, and the fencing token of the cart lock the request
+ * holds. Without a client key, or outside a lock, the field is left out.
+ */
+const guardOf = (owner: Owner, step: string): Effect.Effect<WriteGuard, never, RequestContext> =>
+  Effect.contextWith((services: Context.Context<RequestContext>) => {
+    const clientKey = Context.get(services, RequestContext).idempotencyKey
+    const fence = Context.get(services, CurrentCartFence)
+    return Effect.succeed({
+      ...(clientKey === undefined ? {} : { idempotency_key: downstreamKey(owner, clientKey, step) }),
+      ...(fence === undefined ? {} : { fence })
+    })
+  })
+
+/** The fencing token of the cart lock this request holds, if it holds one. */
+const currentFence = CurrentCartFence.useSync((fence) => fence)
+
+/** A guarded cart write; one with a key acts once however often it is sent, so it may be retried. */
+const cartWrite = <A, E>(owner: Owner, name: string, call: (guard: WriteGuard) => Effect.Effect<A, E | DownstreamFailure>) =>
+  Effect.flatMap(guardOf(owner, name), (guard) => runStep(write(name, guard.idempotency_key !== undefined), call(guard)))
+
 /** One lookup per store, all at once; a store the service does not know is left out. */
 const perStore = <A, E, R>(storeIds: ReadonlyArray<StoreId>, lookup: (storeId: StoreId) => Effect.Effect<Option.Option<A>, E, R>) =>
   Effect.map(Effect.forEach(storeIds, lookup, { concurrency: "unbounded" }), (found) => found.flatMap(Option.toArray))
@@ -45,7 +71,14 @@ const perStore = <A, E, R>(storeIds: ReadonlyArray<StoreId>, lookup: (storeId: S
  * run through the step runner with its policy. Flows compose these; they never call a service
  * directly, so every call is traced, timed out, retried or degraded the same way.
  */
-export const makeSteps = (deps: FlowDeps) => ({
+export const makeSteps = (deps: FlowDeps) => {
+  /**
+   * An optional cache write. One that did not happen (the store failed, or its breaker did not
+   * let the call through) is reported to the cache, which then serves nothing it wrote before.
+   */
+  const cacheWrite = <A>(spec: { readonly name: string; readonly kind: "write"; readonly idempotent: boolean }, call: Effect.Effect<A, StoreUnavailable>, degraded: { readonly code: string; readonly message: string }) =>
+    Effect.tap(optionalStep(spec, call, degraded), (done) => (Option.isNone(done) ? deps.cache.writeMissed : Effect.void))
+  return {
   findOrCreateCart: (scope: CartScope) =>
     // Find-or-create has the same effect however often it is sent, so it may be retried.
     runStep(write("cart.findOrCreate", true), deps.cart.findOrCreate({ payload: { ...cartKey(scope), currency: deps.currency } })),
@@ -104,20 +137,31 @@ export const makeSteps = (deps: FlowDeps) => ({
   giftWrapOption: (id: GiftWrapId) =>
     orNone(runStep(read("sellerAdmin.giftWrapOption"), deps.sellerAdmin.giftWrapOption({ params: { id } }))),
 
-  applyBatch: (cartId: CartId, operations: ReadonlyArray<IndexedOperation>, replace = false) =>
-    runStep(
-      write("cart.applyBatch"),
-      deps.cart.applyBatch({ params: { cart_id: cartId }, payload: { operations, ...(replace ? { replace } : {}) } })
+  applyBatch: (owner: Owner, cartId: CartId, operations: ReadonlyArray<IndexedOperation>, replace = false) =>
+    cartWrite(owner, "cart.applyBatch", (guard) =>
+      deps.cart.applyBatch({ params: { cart_id: cartId }, payload: { operations, ...(replace ? { replace } : {}), ...guard } })
     ),
 
-  updateOptions: (cartId: CartId, options: StoredOptions) =>
-    runStep(write("cart.updateOptions"), deps.cart.updateOptions({ params: { cart_id: cartId }, payload: { options } })),
+  updateOptions: (owner: Owner, cartId: CartId, options: StoredOptions) =>
+    cartWrite(owner, "cart.updateOptions", (guard) =>
+      deps.cart.updateOptions({ params: { cart_id: cartId }, payload: { options, ...guard } })
+    ),
 
-  // Computing derives totals from the cart and the inputs; sending it twice changes nothing.
-  compute: (cartId: CartId, input: ComputeInput) =>
-    runStep(write("cart.compute", true), deps.cart.compute({ params: { cart_id: cartId }, payload: input })),
+  /**
+   * Prices the cart from `input`, at `version` only (the version the inputs were gathered for):
+   * the cart service refuses another with 409 VERSION_CHANGED. Computing derives totals from the
+   * cart and the inputs, so sending it twice changes nothing: it may be retried.
+   */
+  compute: (cartId: CartId, input: ComputeInput, version: number) =>
+    Effect.flatMap(currentFence, (fence) =>
+      runStep(
+        write("cart.compute", true),
+        deps.cart.compute({ params: { cart_id: cartId }, payload: { ...input, version, ...(fence === undefined ? {} : { fence }) } })
+      )
+    ),
 
-  removeCart: (cartId: CartId) => runStep(write("cart.remove"), deps.cart.remove({ params: { cart_id: cartId } })),
+  removeCart: (owner: Owner, cartId: CartId) =>
+    cartWrite(owner, "cart.remove", (guard) => deps.cart.remove({ params: { cart_id: cartId }, payload: guard })),
 
   releaseReservations: (cartId: CartId) =>
     optionalStep(
@@ -128,7 +172,7 @@ export const makeSteps = (deps: FlowDeps) => ({
 
   /** The computed (or, for the lite flows, not computed) cart, under its version (DESIGN §5). */
   cacheSet: (owner: Owner, cartType: CartType, cart: Cart) =>
-    optionalStep(
+    cacheWrite(
       write("cache.set", true),
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
@@ -137,6 +181,16 @@ export const makeSteps = (deps: FlowDeps) => ({
       }),
       { code: "CACHE_UNAVAILABLE", message: "The cart was not cached" }
     ),
+
+  /**
+   * A mutation that may have changed the cart without caching the result: a tombstone at
+   * `version` (the version the mutation read, plus one) keeps anything older from being served.
+   */
+  cacheInvalidate: (cartId: CartId, version: number) =>
+    cacheWrite(write("cache.invalidate", true), deps.cache.invalidate(cartId, version), {
+      code: "CACHE_UNAVAILABLE",
+      message: "The cached cart could not be invalidated"
+    }),
 
   cacheGet: (owner: Owner, cartType: CartType) =>
     optionalStep(
@@ -149,12 +203,14 @@ export const makeSteps = (deps: FlowDeps) => ({
       { code: "CACHE_UNAVAILABLE", message: "The cache could not be read" }
     ).pipe(Effect.map(Option.flatten)),
 
+  /** The cart is gone: a tombstone for its id (DESIGN §5: every mutation updates or deletes the entry), and the owner forgotten. */
   cacheDelete: (owner: Owner, cartType: CartType, cartId: CartId) =>
-    optionalStep(
+    cacheWrite(
       write("cache.delete", true),
       Effect.andThen(deps.cache.remove(cartId), deps.cache.forgetOwner(ownerKey(owner, cartType))),
       { code: "CACHE_UNAVAILABLE", message: "The cached cart could not be removed" }
     )
-})
+  }
+}
 
 export type Steps = ReturnType<typeof makeSteps>

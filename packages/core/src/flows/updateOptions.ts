@@ -11,7 +11,7 @@ import type { StoredOptions } from "../services/Cart.ts"
 import type { Address } from "../services/Customer.ts"
 import type { DeliveryOption } from "../services/SellerAdmin.ts"
 import type { CartScope } from "./CartFlows.ts"
-import { cartVanished, chargesOf, unique } from "./cartContext.ts"
+import { cartWriteRefusals, chargesOf, invalidatingOnFailure, unique } from "./cartContext.ts"
 import type { FlowDeps } from "./FlowDeps.ts"
 import type { UpdateOptionsRequest } from "./requests.ts"
 import type { FieldValidation, UpdateOptionsResponse, Validations } from "./responses.ts"
@@ -178,33 +178,40 @@ export const updateOptions =
         options.special_instructions = request.special_instructions
       }
 
-      const updated = Object.keys(options).length === 0 ? cart : yield* steps.updateOptions(cart.cart_id, options) // 8
+      const computed = yield* Effect.gen(function* () {
+        const updated = Object.keys(options).length === 0 ? cart : yield* steps.updateOptions(owner, cart.cart_id, options) // 8
 
-      const fulfilmentChanged = options.delivery_option !== undefined || options.address !== undefined
-      const deliveryId = updated.delivery_option?.delivery_option_id
-      const shipping =
-        fulfilmentChanged && deliveryId !== undefined
-          ? yield* steps.shippingRate(
-              deliveryId,
-              unique(updated.items.flatMap((i) => (i.store_id === undefined ? [] : [i.store_id]))),
-              updated.address?.shipping_address?.address_id
-            )
-          : Option.none() // 9
+        const fulfilmentChanged = options.delivery_option !== undefined || options.address !== undefined
+        const deliveryId = updated.delivery_option?.delivery_option_id
+        const shipping =
+          fulfilmentChanged && deliveryId !== undefined
+            ? yield* steps.shippingRate(
+                deliveryId,
+                unique(updated.items.flatMap((i) => (i.store_id === undefined ? [] : [i.store_id]))),
+                updated.address?.shipping_address?.address_id
+              )
+            : Option.none() // 9
 
-      const promotions = yield* steps.promotions(unique(updated.items.map((i) => i.product_id))) // 10
+        const promotions = yield* steps.promotions(unique(updated.items.map((i) => i.product_id))) // 10
 
-      const computed = yield* steps.compute(updated.cart_id, {
-        ...Option.match(promotions, { onNone: () => ({}), onSome: (p) => ({ promotions: p }) }),
-        ...(options.coupons === undefined
-          ? {}
-          : {
-              coupons: Option.getOrElse(checked.coupons, () => []).flatMap((c) => (c.valid && c.coupon ? [c.coupon] : []))
-            }),
-        ...(fulfilmentChanged && deliveryId !== undefined && Option.isSome(shipping) ? { delivery_charges: chargesOf(shipping) } : {}),
-        ...(fulfilmentChanged && deliveryId === undefined ? { delivery_charges: [] } : {})
-      }) // 11
+        const computed = yield* steps.compute(
+          updated.cart_id,
+          {
+            ...Option.match(promotions, { onNone: () => ({}), onSome: (p) => ({ promotions: p }) }),
+            ...(options.coupons === undefined
+              ? {}
+              : {
+                  coupons: Option.getOrElse(checked.coupons, () => []).flatMap((c) => (c.valid && c.coupon ? [c.coupon] : []))
+                }),
+            ...(fulfilmentChanged && deliveryId !== undefined && Option.isSome(shipping) ? { delivery_charges: chargesOf(shipping) } : {}),
+            ...(fulfilmentChanged && deliveryId === undefined ? { delivery_charges: [] } : {})
+          },
+          updated.version
+        ) // 11
 
-      yield* steps.cacheSet(owner, input.cartType, computed) // 12
+        yield* steps.cacheSet(owner, input.cartType, computed) // 12
+        return computed
+      }).pipe(invalidatingOnFailure(steps, cart))
 
       const context = yield* RequestContext
       return {
@@ -214,4 +221,4 @@ export const updateOptions =
         validations,
         warnings: [...context.warnings]
       } as const
-    }).pipe(cartVanished)
+    }).pipe(cartWriteRefusals)

@@ -131,7 +131,8 @@ const compileEndpoint = (reflected: Reflected, options: ContractClientOptions): 
       const request = isRecord(input) ? input : {}
       return Effect.flatMap(Effect.mapError(encodeParams(request.params), decodeFailure), (params) =>
         Effect.flatMap(Effect.mapError(encodeQuery(request.query), decodeFailure), (query) =>
-          Effect.flatMap(Effect.mapError(encodePayload(request.payload), decodeFailure), (body) => {
+          // A payload left out is one whose fields are all optional (`CallRequest`): none of them sent.
+          Effect.flatMap(Effect.mapError(encodePayload(request.payload ?? (payload === undefined ? undefined : {})), decodeFailure), (body) => {
             const url = prefix + (isRecord(params) ? pathOf(params) : endpoint.path)
             // As HttpApiClient appends the encoded query to the request's URL parameters. A
             // string-tree codec encodes to strings and arrays and records of them, which

@@ -6,11 +6,18 @@ import type { Simplify } from "effect/Types"
 import { makeContractClient } from "./ContractClient.ts"
 import type { DownstreamFailure } from "./DownstreamErrors.ts"
 
-/** The request a downstream call takes: the contract's params, query and payload, as values. */
+/**
+ * The request a downstream call takes: the contract's params, query and payload, as values. A
+ * payload whose fields are all optional may be left out (it is sent as `{}`).
+ */
 export type CallRequest<E extends HttpApiEndpoint.ConstraintRequest> = Simplify<
   ([E["~Params"]["Type"]] extends [never] ? {} : { readonly params: E["~Params"]["Type"] }) &
     ([E["~Query"]["Type"]] extends [never] ? {} : { readonly query: E["~Query"]["Type"] }) &
-    ([E["~Payload"]["Type"]] extends [never] ? {} : { readonly payload: E["~Payload"]["Type"] })
+    ([E["~Payload"]["Type"]] extends [never]
+      ? {}
+      : {} extends E["~Payload"]["Type"]
+        ? { readonly payload?: E["~Payload"]["Type"] }
+        : { readonly payload: E["~Payload"]["Type"] })
 >
 
 export type CallSuccess<E extends HttpApiEndpoint.Constraint> = HttpApiClient.SuccessType<E["~Success"]>

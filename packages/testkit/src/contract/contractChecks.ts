@@ -123,6 +123,90 @@ export const contractChecks: ReadonlyArray<ContractCheck> = [
     })
   },
   {
+    step: "cart writes: idempotency keys, fencing tokens, versioned compute, removeLines",
+    run: Effect.gen(function* () {
+      const cart = yield* CartService
+      const key = { domain_id, customer_id: Ids.CustomerId.make(`contract_guard_${Date.now()}`), cart_type: "DEFAULT" as const }
+      const created = yield* cart.findOrCreate({ payload: { ...key, currency: INR } })
+      const cart_id = created.cart_id
+      const addCase = { op: "ADD" as const, index: 0, product_id: caseId, quantity: 1 }
+
+      // A write already applied under its key answers again, applying nothing.
+      const first = yield* cart.applyBatch({ params: { cart_id }, payload: { operations: [addCase], idempotency_key: "contract-add-1" } })
+      const again = yield* cart.applyBatch({ params: { cart_id }, payload: { operations: [addCase], idempotency_key: "contract-add-1" } })
+      yield* expect(
+        "cart.applyBatch",
+        again.cart.version === first.cart.version && again.cart.items[0]?.quantity === 1,
+        `a keyed batch sent twice applied twice: ${JSON.stringify(again.cart.items)}`
+      )
+      yield* expect("cart.applyBatch", again.results[0]?.action_taken === "ADDED", "a replayed batch must answer its first results")
+
+      // A fencing token older than the last one accepted is refused, and changes nothing.
+      yield* cart.updateOptions({ params: { cart_id }, payload: { options: { special_instructions: { instructions: "fence 7" } }, fence: 7 } })
+      const stale = yield* Effect.flip(
+        cart.applyBatch({ params: { cart_id }, payload: { operations: [addCase], fence: 6 } })
+      ).pipe(Effect.catchCause(() => Effect.fail(new ContractViolation({ step: "cart.applyBatch", message: "a stale fencing token was accepted" }))))
+      yield* expect(
+        "cart.applyBatch",
+        stale._tag === "ResourceConflict" && stale.reason === "STALE_FENCE",
+        `expected 409 STALE_FENCE, got ${stale._tag}`
+      )
+      const fenced = yield* cart.applyBatch({ params: { cart_id }, payload: { operations: [addCase], fence: 7 } })
+      yield* expect("cart.applyBatch", fenced.cart.items[0]?.quantity === 2, "the current fencing token must be accepted")
+
+      // A compute for a version the cart is no longer at is refused.
+      const outdated = yield* Effect.flip(
+        cart.compute({ params: { cart_id }, payload: { version: fenced.cart.version - 1 } })
+      ).pipe(Effect.catchCause(() => Effect.fail(new ContractViolation({ step: "cart.compute", message: "a compute for an old version was accepted" }))))
+      yield* expect(
+        "cart.compute",
+        outdated._tag === "ResourceConflict" && outdated.reason === "VERSION_CHANGED",
+        `expected 409 VERSION_CHANGED, got ${outdated._tag}`
+      )
+      const current = yield* cart.compute({ params: { cart_id }, payload: { version: fenced.cart.version } })
+      yield* expect("cart.compute", current.computed && current.computed_version === fenced.cart.version, "a compute at the cart's version must compute")
+
+      // The order had 1 case; the customer added a second one and a screen protector while paying.
+      const caseLine = fenced.cart.items[0]!
+      const later = yield* cart.applyBatch({
+        params: { cart_id },
+        payload: { operations: [{ op: "ADD", index: 0, product_id: Ids.ProductId.make("prod_screen"), quantity: 1 }] }
+      })
+      const taken = yield* cart.removeLines({
+        params: { cart_id },
+        payload: { lines: [{ item_id: caseLine.item_id, quantity: 1 }], idempotency_key: "contract-order-1" }
+      })
+      const retaken = yield* cart.removeLines({
+        params: { cart_id },
+        payload: { lines: [{ item_id: caseLine.item_id, quantity: 1 }], idempotency_key: "contract-order-1" }
+      })
+      const quantities = (items: ReadonlyArray<{ readonly product_id: string; readonly quantity: number }>) =>
+        items.map((line) => `${line.product_id}×${line.quantity}`).sort().join(",")
+      yield* expect(
+        "cart.removeLines",
+        quantities(taken.cart?.items ?? []) === "prod_case×1,prod_screen×1" && taken.reduced[0] === caseLine.item_id,
+        `the line that grew keeps the difference and the later line stays: ${JSON.stringify(taken)}`
+      )
+      yield* expect(
+        "cart.removeLines",
+        quantities(retaken.cart?.items ?? []) === "prod_case×1,prod_screen×1" && (taken.cart?.version ?? 0) > later.cart.version,
+        `a keyed removal sent twice removed twice: ${JSON.stringify(retaken)}`
+      )
+      const emptied = yield* cart.removeLines({
+        params: { cart_id },
+        payload: { lines: (taken.cart?.items ?? []).map((line) => ({ item_id: line.item_id, quantity: line.quantity })) }
+      })
+      yield* expect("cart.removeLines", emptied.cart === undefined && emptied.removed.length === 2, "a cart left without lines must be deleted")
+      yield* expectRefusal("cart.find", cart.find({ payload: key }), "ResourceNotFound")
+
+      // A keyed removal answers again after the cart is gone.
+      const other = yield* cart.findOrCreate({ payload: { ...key, currency: INR } })
+      yield* cart.remove({ params: { cart_id: other.cart_id }, payload: { idempotency_key: "contract-delete-1", fence: 1 } })
+      const removedAgain = yield* cart.remove({ params: { cart_id: other.cart_id }, payload: { idempotency_key: "contract-delete-1", fence: 1 } })
+      yield* expect("cart.remove", removedAgain.deleted, "a keyed removal sent again must answer it again")
+    })
+  },
+  {
     step: "product.search, product.searchMany",
     run: Effect.gen(function* () {
       const product = yield* ProductService

@@ -147,7 +147,7 @@ export const makeInventorySimulator = (catalog: Catalog): Effect.Effect<Inventor
           return result
         }),
 
-      releaseReservations: ({ payload }) =>
+      releaseReservations: ({ payload = {} }) =>
         Effect.map(Clock.currentTimeMillis, (now) => {
           // With neither id there is nothing to select: releasing everything would be a footgun.
           if (payload.reservation_id === undefined && payload.cart_id === undefined) return { released: 0 }

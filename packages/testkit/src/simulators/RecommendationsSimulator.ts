@@ -27,7 +27,7 @@ export const makeRecommendationsSimulator = (catalog: Catalog): Effect.Effect<Re
       operations: {
         complementary: ({ payload }) => candidatesFor(catalog.recommendations.complementary, payload.product_ids),
         upsells: ({ payload }) => candidatesFor(catalog.recommendations.upsells, payload.product_ids),
-        reminders: ({ payload }) =>
+        reminders: ({ payload = {} }) =>
           Effect.sync(() => {
             const customer = payload.customer_id === undefined ? undefined : customers.get(payload.customer_id)
             if (customer === undefined) return { candidates: [] }

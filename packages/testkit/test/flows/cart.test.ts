@@ -173,6 +173,51 @@ layer(SandboxFlowsInMemory, { excludeTestServices: true })("cart flows", (it) =>
     })
   )
 
+  it.effect("PUT with a gift message longer than the wrap allows is a 400 naming the field, and changes nothing", () =>
+    Effect.gen(function* () {
+      const flows = yield* CartFlows
+      const owner = freshCustomer()
+      const before = yield* asRequest(
+        flows.itemsFull({ owner, cartType: "DEFAULT", request: ops({ op: "ADD", product_id: "prod_case", quantity: 1 }) })
+      )
+      const wrap = (length: number) =>
+        asRequest(
+          flows.updateOptions({
+            owner,
+            cartType: "DEFAULT",
+            request: options({ gift_wrap: { id: "gift_wrap_standard", message: "x".repeat(length) }, tips: { amount: 5, currency: "INR" } })
+          })
+        )
+      // The standard wrap takes 200 characters.
+      const error = yield* Effect.flip(wrap(201))
+      assert.strictEqual(error._tag, "INVALID_REQUEST")
+      assert.deepStrictEqual(error.details, [{ path: ["gift_wrap", "message"] }])
+      assert.strictEqual((yield* Sandbox).simulators.cart.cartById(before.result.cart.cart_id)?.version, before.result.cart.version)
+      const { result } = yield* wrap(200)
+      assert.deepStrictEqual<unknown>(result.validations.gift_wrap, { status: "VALID", charge: 2_500 })
+    })
+  )
+
+  it.effect("PUT with a tip in another currency than the cart's answers it INVALID and does not apply it", () =>
+    Effect.gen(function* () {
+      const flows = yield* CartFlows
+      const owner = freshCustomer()
+      yield* asRequest(flows.itemsFull({ owner, cartType: "DEFAULT", request: ops({ op: "ADD", product_id: "prod_case", quantity: 1 }) }))
+      const { result } = yield* asRequest(
+        flows.updateOptions({
+          owner,
+          cartType: "DEFAULT",
+          request: options({ tips: { amount: 20, currency: "USD" }, special_instructions: { instructions: "Ring twice" } })
+        })
+      )
+      assert.deepStrictEqual(result.validations.tips, { status: "INVALID", reason: "CURRENCY_MISMATCH" })
+      assert.deepStrictEqual(result.validations.special_instructions, { status: "VALID" })
+      assert.isUndefined(result.cart.tips)
+      assert.strictEqual(result.cart.totals.tips, 0)
+      assert.strictEqual(result.cart.special_instructions?.instructions, "Ring twice")
+    })
+  )
+
   it.effect("PUT and DELETE on an owner without a cart answer CART_NOT_FOUND", () =>
     Effect.gen(function* () {
       const flows = yield* CartFlows

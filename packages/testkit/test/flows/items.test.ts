@@ -226,15 +226,94 @@ layer(SandboxFlowsInMemory, { excludeTestServices: true })("items flows", (it) =
     10_000
   )
 
-  it.effect("items lite makes exactly 3 calls and leaves the cart not computed", () =>
+  it.effect("items lite: find-or-create, the products and their stores together, the batch, the cache; the cart not computed", () =>
     Effect.gen(function* () {
       const flows = yield* CartFlows
-      const { result, context } = yield* asRequest(
-        flows.itemsLite({ owner: freshCustomer(), cartType: "DEFAULT", request: phoneAndCases })
-      )
-      assert.deepStrictEqual(stepsOf(context), ["cart.findOrCreate", "cart.applyBatch", "cache.set"])
+      const owner = freshCustomer()
+      const { result, context } = yield* asRequest(flows.itemsLite({ owner, cartType: "DEFAULT", request: phoneAndCases }))
+      const steps = stepsOf(context)
+      assert.deepStrictEqual(steps[0], "cart.findOrCreate")
+      assert.deepStrictEqual([...steps.slice(1, 3)].sort(), ["product.search", "sellerAdmin.storeStatus"])
+      assert.deepStrictEqual(steps.slice(3), ["cart.applyBatch", "cache.set"])
       assert.strictEqual(result.operations_applied, 2)
       assert.isFalse(result.cart.computed)
+      // A request that only deletes lines needs no catalog: three steps, as DESIGN §4 has it.
+      const line = result.cart.items[0]!
+      const { context: deleting } = yield* asRequest(
+        flows.itemsLite({ owner, cartType: "DEFAULT", request: ops({ op: "DELETE", item_id: line.item_id }) })
+      )
+      assert.deepStrictEqual(stepsOf(deleting), ["cart.findOrCreate", "cart.applyBatch", "cache.set"])
+    })
+  )
+
+  // DESIGN §3's limits on every path (issue 14): the same codes as the full flow, stock aside.
+  const limitBreakers = ops(
+    { op: "ADD", product_id: "prod_nope", quantity: 1 },
+    { op: "ADD", product_id: "prod_phone", quantity: 1 },
+    { op: "ADD", product_id: "prod_lamp", quantity: 1 },
+    { op: "ADD", product_id: "prod_retired", quantity: 1 },
+    { op: "ADD", product_id: "prod_phone", variant_id: "var_128gb", quantity: 4 },
+    { op: "ADD", product_id: "prod_case", quantity: 1, addons: [{ addon_id: "addon_bogus" }] },
+    { op: "ADD", product_id: "prod_case", quantity: 1 }
+  )
+  const expectedCodes: ReadonlyArray<ReadonlyArray<unknown>> = [
+    [0, "FAILED", "PRODUCT_NOT_FOUND"],
+    [1, "FAILED", "VARIANT_REQUIRED"],
+    [2, "FAILED", "STORE_OFFLINE"],
+    [3, "FAILED", "PRODUCT_INACTIVE"],
+    [4, "FAILED", "QUANTITY_LIMIT"],
+    [5, "FAILED", "ADDON_NOT_FOUND"],
+    [6, "SUCCESS", "ADDED"]
+  ]
+
+  it.effect("items lite holds the limits of the full flow: each refused operation gets its code, the rest apply", () =>
+    Effect.gen(function* () {
+      const flows = yield* CartFlows
+      const { result } = yield* asRequest(flows.itemsLite({ owner: freshCustomer(), cartType: "DEFAULT", request: limitBreakers }))
+      assert.deepStrictEqual<ReadonlyArray<ReadonlyArray<unknown>>>(
+        result.results.map((r) => [r.index, r.status, r.code ?? r.action_taken]),
+        expectedCodes
+      )
+      assert.deepStrictEqual(
+        result.cart.items.map((i) => [i.product_id, i.quantity]),
+        [["prod_case", 1]]
+      )
+    })
+  )
+
+  it.effect("buy-now holds the limits of the full flow: each refused operation gets its code, the rest replace the cart", () =>
+    Effect.gen(function* () {
+      const flows = yield* CartFlows
+      const owner = freshCustomer()
+      yield* asRequest(flows.buyNow({ owner, request: ops({ op: "ADD", product_id: "prod_mug", quantity: 1 }) }))
+      const { result } = yield* asRequest(flows.buyNow({ owner, request: limitBreakers }))
+      assert.deepStrictEqual<ReadonlyArray<ReadonlyArray<unknown>>>(
+        result.results.map((r) => [r.index, r.status, r.code ?? r.action_taken]),
+        expectedCodes
+      )
+      assert.deepStrictEqual(
+        result.cart.items.map((i) => [i.product_id, i.quantity]),
+        [["prod_case", 1]]
+      )
+    })
+  )
+
+  it.effect("an UPDATE past the product's max_per_order is refused in the lite flow too", () =>
+    Effect.gen(function* () {
+      const flows = yield* CartFlows
+      const owner = freshCustomer()
+      const { result: added } = yield* asRequest(
+        flows.itemsLite({ owner, cartType: "DEFAULT", request: ops({ op: "ADD", product_id: "prod_phone", variant_id: "var_128gb", quantity: 1 }) })
+      )
+      const phone = added.cart.items[0]!
+      const { result } = yield* asRequest(
+        flows.itemsLite({ owner, cartType: "DEFAULT", request: ops({ op: "UPDATE", item_id: phone.item_id, quantity: 4 }) })
+      )
+      assert.deepStrictEqual(
+        result.results.map((r) => [r.status, r.code]),
+        [["FAILED", "QUANTITY_LIMIT"]]
+      )
+      assert.strictEqual(result.cart.items[0]?.quantity, 1)
     })
   )
 
@@ -247,7 +326,10 @@ layer(SandboxFlowsInMemory, { excludeTestServices: true })("items flows", (it) =
       const { result, context } = yield* asRequest(
         flows.buyNow({ owner, request: ops({ op: "ADD", product_id: "prod_case", quantity: 1 }) })
       )
-      assert.deepStrictEqual(stepsOf(context), ["cart.findOrCreate", "cart.applyBatch", "cache.set"])
+      const steps = stepsOf(context)
+      assert.deepStrictEqual(steps[0], "cart.findOrCreate")
+      assert.deepStrictEqual([...steps.slice(1, 3)].sort(), ["product.search", "sellerAdmin.storeStatus"])
+      assert.deepStrictEqual(steps.slice(3), ["cart.applyBatch", "cache.set"])
       assert.strictEqual(result.cart_type, "BUY_NOW")
       assert.deepStrictEqual(
         result.cart.items.map((i) => [i.product_id, i.quantity]),
