@@ -1,5 +1,6 @@
 import type { LineItem, OperationResult } from "../domain/Cart.ts"
 import { applyOperations, type IndexedOperation, keyOfLine, lineKey } from "../domain/CartLines.ts"
+import { CartChanged, StoreOffline } from "../domain/Errors.ts"
 import { ItemId, type ProductId } from "../domain/Ids.ts"
 import { MAX_LINES, MAX_QUANTITY, type OperationErrorCode } from "../domain/Operation.ts"
 import type { Availability, StockLine } from "../services/Inventory.ts"
@@ -168,6 +169,19 @@ export const cartLimitViolations = (items: ReadonlyArray<LineItem>, view: Catalo
     const limit = quantityProblem(line, items, { ...view, available: () => undefined })
     return limit === undefined ? [] : violation(limit.code, limit.error)
   })
+
+/**
+ * The public error of a cart that breaks DESIGN §3's limits when it is placed: 422 STORE_OFFLINE
+ * when any line's store is not taking orders (§3 lists it), else 409 CART_CHANGED — the cart must
+ * be reviewed, as for a changed price. `details` lists every violation with its per-operation code.
+ */
+export const limitViolationsError = (violations: ReadonlyArray<LineViolation>): StoreOffline | CartChanged => {
+  const details = violations.map((v) => ({ item_id: v.item_id, product_id: v.product_id, code: v.code, message: v.error }))
+  const offline = violations.filter((v) => v.code === "STORE_OFFLINE")
+  return offline.length > 0
+    ? new StoreOffline({ message: offline.map((v) => v.error).join("; "), details })
+    : new CartChanged({ message: `The cart no longer meets the shop's limits: ${violations.map((v) => v.error).join("; ")}`, details })
+}
 
 /** The line an operation leaves behind (undefined when it removed the line or changed nothing). */
 const touchedLine = (op: IndexedOperation, items: ReadonlyArray<LineItem>): LineItem | undefined => {

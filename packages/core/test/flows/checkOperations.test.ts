@@ -5,7 +5,7 @@ import type { IndexedOperation } from "../../src/domain/CartLines.ts"
 import { ItemId, ProductId, StoreId } from "../../src/domain/Ids.ts"
 import { minor } from "../../src/domain/Money.ts"
 import { MAX_LINES } from "../../src/domain/Operation.ts"
-import { cartLimitViolations, catalogView, checkOperations } from "../../src/flows/checkOperations.ts"
+import { cartLimitViolations, catalogView, checkOperations, limitViolationsError } from "../../src/flows/checkOperations.ts"
 import type { Product } from "../../src/services/Product.ts"
 import type { StoreStatus } from "../../src/services/SellerAdmin.ts"
 
@@ -120,5 +120,19 @@ describe("cartLimitViolations: a cart about to be ordered against DESIGN §3", (
         ["item_101", "CART_FULL"]
       ]
     )
+  })
+})
+
+describe("limitViolationsError: what place-order answers for a cart that breaks the limits", () => {
+  it("422 STORE_OFFLINE when a store is not taking orders, else 409 CART_CHANGED; every violation in details", () => {
+    const offline = limitViolationsError(cartLimitViolations([line("offline", 1, 0), line("inactive", 1, 1)], view))
+    assert.strictEqual(offline._tag, "STORE_OFFLINE")
+    assert.deepStrictEqual(
+      (offline.details as ReadonlyArray<{ readonly code: string }>).map((d) => d.code),
+      ["STORE_OFFLINE", "PRODUCT_INACTIVE"]
+    )
+    const inactive = limitViolationsError(cartLimitViolations([line("inactive", 1, 1)], view))
+    assert.strictEqual(inactive._tag, "CART_CHANGED")
+    assert.include(inactive.message, "inactive is not for sale")
   })
 })
