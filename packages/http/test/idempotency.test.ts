@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { CartNotFound, DownstreamUnavailable } from "@orchestra/core/domain/Errors"
-import { Effect, Fiber } from "effect"
+import { Deferred, Effect, Fiber } from "effect"
 import { MemoryStores, RedisStores } from "../src/server/Stores.ts"
 import { freshId, redisUrl, skipRedis } from "./support/redis.ts"
 import { send, type TestServerOptions, testServer } from "./support/server.ts"
@@ -64,17 +64,24 @@ const suite = (backend: "memory" | "redis", base: TestServerOptions) => {
 
     it.live("a second request while the first still runs is a 409; the first completes", () =>
       Effect.gen(function* () {
-        const headers = { ...owner(), "idempotency-key": "key-3" }
-        const first = yield* Effect.forkChild(send("PUT", "/cart", { headers, body: { tips: { amount: 5, currency: "INR" } } }))
-        yield* Effect.sleep("100 millis")
-        const second = yield* send("PUT", "/cart", { headers, body: { tips: { amount: 5, currency: "INR" } } })
-        expect(second.status).toBe(409)
-        expect(second.json).toMatchObject({ success: false, error: { code: "IDEMPOTENCY_IN_PROGRESS" } })
-        expect((yield* Fiber.join(first)).status).toBe(200)
-        const third = yield* send("PUT", "/cart", { headers, body: { tips: { amount: 5, currency: "INR" } } })
-        expect(third.headers["idempotent-replayed"]).toBe("true")
-        expect(yield* flowCount).toBe(1)
-      }).pipe(Effect.provide(server(() => Effect.sleep("500 millis"))))
+        // The first request's flow runs until the test lets it finish: the second surely meets it running.
+        const running = yield* Deferred.make<void>()
+        const finish = yield* Deferred.make<void>()
+        const behaviour: FlowBehaviour = () => Effect.andThen(Deferred.succeed(running, undefined), Deferred.await(finish))
+        yield* Effect.gen(function* () {
+          const headers = { ...owner(), "idempotency-key": "key-3" }
+          const first = yield* Effect.forkChild(send("PUT", "/cart", { headers, body: { tips: { amount: 5, currency: "INR" } } }))
+          yield* Deferred.await(running)
+          const second = yield* send("PUT", "/cart", { headers, body: { tips: { amount: 5, currency: "INR" } } })
+          expect(second.status).toBe(409)
+          expect(second.json).toMatchObject({ success: false, error: { code: "IDEMPOTENCY_IN_PROGRESS" } })
+          yield* Deferred.succeed(finish, undefined)
+          expect((yield* Fiber.join(first)).status).toBe(200)
+          const third = yield* send("PUT", "/cart", { headers, body: { tips: { amount: 5, currency: "INR" } } })
+          expect(third.headers["idempotent-replayed"]).toBe("true")
+          expect(yield* flowCount).toBe(1)
+        }).pipe(Effect.provide(server(behaviour)))
+      })
     )
 
     it.live("a 5xx is not stored: a retry with the key runs again and can succeed", () =>

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Context, Effect, Exit, Layer, Scope, Stream } from "effect"
+import { Context, Deferred, Effect, Exit, Fiber, Layer, Scope, Stream } from "effect"
 import { constTrue } from "effect/Function"
 import { HttpBody, HttpClient, HttpClientRequest } from "effect/http"
 import * as UndiciHttpClient from "../../src/services/UndiciHttpClient.ts"
@@ -150,13 +150,20 @@ describe("UndiciHttpClient", () => {
 
   it.live("aborts the request when the caller stops waiting", () =>
     Effect.gen(function* () {
-      const { url, closed } = yield* server(() => {
+      // The server tells when the request arrived and when its connection closed unanswered.
+      const arrived = yield* Deferred.make<void>()
+      const gone = yield* Deferred.make<void>()
+      const { url, closed } = yield* server((_request, response) => {
         // Never answers.
+        response.on("close", () => Deferred.doneUnsafe(gone, Exit.void))
+        Deferred.doneUnsafe(arrived, Exit.void)
       })
       const lean = yield* clientOf(UndiciHttpClient.layer())
-      const exit = yield* Effect.exit(untraced(lean.get(`${url}/slow`)).pipe(Effect.timeout("50 millis")))
-      assert.isTrue(Exit.isFailure(exit))
-      yield* Effect.sleep("100 millis")
+      const call = yield* Effect.forkChild(untraced(lean.get(`${url}/slow`)))
+      yield* Deferred.await(arrived)
+      yield* Fiber.interrupt(call)
+      assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(call)))
+      yield* Deferred.await(gone)
       assert.deepStrictEqual(closed, ["/slow"])
     })
   )

@@ -1,5 +1,6 @@
 import { assert, layer } from "@effect/vitest"
-import { Clock, Effect, Layer, Schema } from "effect"
+import { Clock, Effect, Fiber, Layer, Schema } from "effect"
+import { TestClock } from "effect/testing"
 import type { SuggestionType } from "@orchestra/core/domain/Suggestion"
 import type { CartType, Owner } from "@orchestra/core/domain/Owner"
 import { CartFlows } from "@orchestra/core/flows/CartFlows"
@@ -11,7 +12,7 @@ import { SuggestionsResponse } from "@orchestra/core/suggestions/SuggestionsResp
 import { Fault, type FaultRule } from "../../src/faults/Fault.ts"
 import { FaultInjector } from "../../src/faults/FaultInjector.ts"
 import { Sandbox, SandboxDownstreams } from "../../src/sandbox/Sandbox.ts"
-import { asRequest, customer, freshCustomer, guest, ops, overlap, stepsOf } from "./support.ts"
+import { asRequest, customer, freshCustomer, guest, ops, stepsOf } from "./support.ts"
 
 /** The suggestions flow beside the cart flows (to fill carts), over one sandbox with the demo catalog. */
 const SuggestionsSandbox = Layer.merge(SuggestionsFlowLive, CartFlowsLive).pipe(
@@ -169,28 +170,6 @@ layer(SuggestionsSandbox, { excludeTestServices: true })("suggestions flow", (it
     })
   )
 
-  it.effect("the five sources overlap in time, and products are searched once they have all answered", () =>
-    Effect.gen(function* () {
-      yield* phoneAndCase(asha)
-      const slow = (target: string): FaultRule => ({ target, fault: Fault.Latency({ millis: 60 }), rate: 1 })
-      const { context } = yield* withFaults([slow("recommendations.*"), slow("marketing.*")], suggestionsFor(asha))
-      for (const a of SOURCES) {
-        for (const b of SOURCES) {
-          if (a < b) assert.isTrue(overlap(context, a, b), `${a} ‖ ${b}`)
-        }
-      }
-      const sources = context.trace.filter((r) => SOURCES.some((s) => s === r.step))
-      const search = context.trace.find((r) => r.step === "product.searchMany")
-      assert.strictEqual(sources.length, 5)
-      for (const source of sources) {
-        assert.isAtLeast(search?.start_ms ?? -1, source.start_ms + source.duration_ms)
-      }
-      // Run one after the other they would take five times as long.
-      const span = Math.max(...sources.map((s) => s.start_ms + s.duration_ms)) - Math.min(...sources.map((s) => s.start_ms))
-      assert.isBelow(span, 5 * 60)
-    })
-  )
-
   it.effect("any one source failing (503) leaves it out, names it, and keeps the others", () =>
     Effect.gen(function* () {
       yield* phoneAndCase(asha)
@@ -226,27 +205,6 @@ layer(SuggestionsSandbox, { excludeTestServices: true })("suggestions flow", (it
     })
   )
 
-  it.effect("a source that never answers is cut at its read timeout: the answer comes without it, on time", () =>
-    Effect.gen(function* () {
-      yield* phoneAndCase(asha)
-      const startedAt = yield* Clock.currentTimeMillis
-      const { result, context } = yield* withFaults(
-        [{ target: "marketing.bundlesApplicable", fault: Fault.Timeout(), rate: 1 }],
-        suggestionsFor(asha)
-      )
-      const elapsed = (yield* Clock.currentTimeMillis) - startedAt
-      assert.isTrue(result.success)
-      assert.deepStrictEqual(result.meta.degraded_sources, ["marketing.bundlesApplicable"])
-      assert.deepStrictEqual(result.meta.suggestion_types, ["COMPLEMENTARY", "UPSELL", "REMINDER"])
-      assert.isAtLeast(elapsed, defaultStepPolicy.readTimeoutMs - 50)
-      assert.isBelow(elapsed, defaultStepPolicy.readTimeoutMs + 500)
-      assert.deepInclude<unknown>(
-        context.trace.find((r) => r.step === "marketing.bundlesApplicable"),
-        { outcome: "degraded", critical: false }
-      )
-    })
-  )
-
   it.effect("products and stock are critical: without them nothing could be suggested truthfully", () =>
     Effect.gen(function* () {
       yield* phoneAndCase(asha)
@@ -270,6 +228,54 @@ layer(SuggestionsSandbox, { excludeTestServices: true })("suggestions flow", (it
       assert.isUndefined(groupOf(result, "THRESHOLD_BASED"))
       assert.notInclude(stepsOf(context), "marketing.thresholdOffers")
       assert.deepStrictEqual(result.meta.degraded_sources, [])
+    })
+  )
+})
+
+// Time itself is what these two check: on the TestClock, where a latency or a timeout takes exactly
+// as long as it says, whatever the load on the machine.
+layer(SuggestionsSandbox)("suggestions flow on the TestClock", (it) => {
+  it.effect("the five sources run at once, and products are searched once they have all answered", () =>
+    Effect.gen(function* () {
+      yield* phoneAndCase(asha)
+      const slow = (target: string): FaultRule => ({ target, fault: Fault.Latency({ millis: 60 }), rate: 1 })
+      const asked = yield* Effect.forkChild(withFaults([slow("recommendations.*"), slow("marketing.*")], suggestionsFor(asha)))
+      yield* TestClock.adjust(60)
+      const { context } = yield* Fiber.join(asked)
+      const sources = context.trace.filter((r) => SOURCES.some((s) => s === r.step))
+      assert.strictEqual(sources.length, 5)
+      // All five started together and took their 60 ms side by side: one after the other would end at 300.
+      assert.deepStrictEqual(
+        sources.map((r) => [r.start_ms, r.duration_ms]),
+        sources.map(() => [0, 60])
+      )
+      const search = context.trace.find((r) => r.step === "product.searchMany")
+      assert.strictEqual(search?.start_ms, 60)
+    })
+  )
+
+  it.effect("a source that never answers is cut at its read timeout: the answer comes without it, at that timeout", () =>
+    Effect.gen(function* () {
+      yield* phoneAndCase(asha)
+      const startedAt = yield* Clock.currentTimeMillis
+      const asked = yield* Effect.forkChild(
+        withFaults([{ target: "marketing.bundlesApplicable", fault: Fault.Timeout(), rate: 1 }], suggestionsFor(asha))
+      )
+      yield* TestClock.adjust(defaultStepPolicy.readTimeoutMs - 1)
+      assert.isUndefined(asked.pollUnsafe())
+      // Past the source's timeout only its retry's backoff is left, and no retry outlives the timeout's deadline.
+      while (asked.pollUnsafe() === undefined && (yield* Clock.currentTimeMillis) - startedAt < 2 * defaultStepPolicy.readTimeoutMs) {
+        yield* TestClock.adjust(5)
+      }
+      const { result, context } = yield* Fiber.join(asked)
+      assert.isAtMost((yield* Clock.currentTimeMillis) - startedAt, defaultStepPolicy.readTimeoutMs + defaultStepPolicy.retryBaseMs * 4)
+      assert.isTrue(result.success)
+      assert.deepStrictEqual(result.meta.degraded_sources, ["marketing.bundlesApplicable"])
+      assert.deepStrictEqual(result.meta.suggestion_types, ["COMPLEMENTARY", "UPSELL", "REMINDER"])
+      assert.deepInclude<unknown>(
+        context.trace.find((r) => r.step === "marketing.bundlesApplicable"),
+        { outcome: "degraded", critical: false }
+      )
     })
   )
 })
