@@ -4,7 +4,7 @@ import type { Owner } from "../domain/Owner.ts"
 import type { RequestContext } from "../runtime/RequestContext.ts"
 import { cartWriteRefusals, indexed, invalidatingOnFailure, limitsView } from "./cartContext.ts"
 import { checkOperations } from "./checkOperations.ts"
-import { itemsResponse } from "./itemsResponse.ts"
+import { batchFirst, itemsResponse } from "./itemsResponse.ts"
 import type { ItemsRequest } from "./requests.ts"
 import type { ItemsResponse } from "./responses.ts"
 import type { Steps } from "./steps.ts"
@@ -29,5 +29,5 @@ export const buyNow =
         yield* steps.cacheSet(scope.owner, scope.cartType, batch.cart) // 5
         return batch
       }).pipe(invalidatingOnFailure(steps, cart))
-      return yield* itemsResponse(scope.cartType, [...checked.rejected, ...written.results], written.cart)
+      return yield* itemsResponse(scope.cartType, batchFirst(checked.rejected, written.results), written.cart)
     }).pipe(cartWriteRefusals)

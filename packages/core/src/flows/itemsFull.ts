@@ -4,7 +4,7 @@ import type { RequestContext } from "../runtime/RequestContext.ts"
 import type { CartScope } from "./CartFlows.ts"
 import { cartWriteRefusals, chargesOf, indexed, invalidatingOnFailure, productIdsOf, sellerContext, storeIdsOf } from "./cartContext.ts"
 import { catalogView, checkOperations, requestedStock } from "./checkOperations.ts"
-import { itemsResponse } from "./itemsResponse.ts"
+import { batchFirst, itemsResponse } from "./itemsResponse.ts"
 import type { ItemsRequest } from "./requests.ts"
 import type { ItemsResponse } from "./responses.ts"
 import type { Steps } from "./steps.ts"
@@ -61,7 +61,7 @@ export const itemsFull =
 
       // Results show each line as priced now, not as the cart service stored it before computing.
       const priced = new Map(computed.items.map((line) => [line.item_id as string, line]))
-      const results = [...checked.rejected, ...batch.results].map((r) =>
+      const results = batchFirst(checked.rejected, batch.results).map((r) =>
         r.item === undefined ? r : { ...r, item: priced.get(r.item.item_id) ?? r.item }
       )
       return yield* itemsResponse(cartType, results, computed)

@@ -4,7 +4,7 @@ import type { RequestContext } from "../runtime/RequestContext.ts"
 import type { CartScope } from "./CartFlows.ts"
 import { cartWriteRefusals, indexed, invalidatingOnFailure, limitsView } from "./cartContext.ts"
 import { checkOperations } from "./checkOperations.ts"
-import { itemsResponse } from "./itemsResponse.ts"
+import { batchFirst, itemsResponse } from "./itemsResponse.ts"
 import type { ItemsRequest } from "./requests.ts"
 import type { ItemsResponse } from "./responses.ts"
 import type { Steps } from "./steps.ts"
@@ -30,5 +30,5 @@ export const itemsLite =
         yield* steps.cacheSet(input.owner, input.cartType, batch.cart) // 5
         return batch
       }).pipe(invalidatingOnFailure(steps, cart))
-      return yield* itemsResponse(input.cartType, [...checked.rejected, ...written.results], written.cart)
+      return yield* itemsResponse(input.cartType, batchFirst(checked.rejected, written.results), written.cart)
     }).pipe(cartWriteRefusals)

@@ -4,6 +4,16 @@ import type { CartType } from "../domain/Owner.ts"
 import { RequestContext } from "../runtime/RequestContext.ts"
 import type { ItemsResponse } from "./responses.ts"
 
+/**
+ * The results of a request's operations: the cart service's for those in the batch, the
+ * orchestrator's refusals for the rest. A keyed batch retried after a failure is answered with the
+ * first attempt's results (issue 14), which win over this attempt's checks of the same operation.
+ */
+export const batchFirst = (refused: ReadonlyArray<OperationResult>, applied: ReadonlyArray<OperationResult>) => {
+  const answered = new Set(applied.map((result) => result.index))
+  return [...refused.filter((result) => !answered.has(result.index)), ...applied]
+}
+
 /** The answer of the items and buy-now flows: results in request order, whatever refused them. */
 export const itemsResponse = (cartType: CartType, results: ReadonlyArray<OperationResult>, cart: Cart) =>
   Effect.map(

@@ -6,6 +6,7 @@ import { ItemId, ProductId, StoreId } from "../../src/domain/Ids.ts"
 import { minor } from "../../src/domain/Money.ts"
 import { MAX_LINES } from "../../src/domain/Operation.ts"
 import { cartLimitViolations, catalogView, checkOperations, limitViolationsError } from "../../src/flows/checkOperations.ts"
+import { batchFirst } from "../../src/flows/itemsResponse.ts"
 import type { Product } from "../../src/services/Product.ts"
 import type { StoreStatus } from "../../src/services/SellerAdmin.ts"
 
@@ -134,5 +135,26 @@ describe("limitViolationsError: what place-order answers for a cart that breaks 
     const inactive = limitViolationsError(cartLimitViolations([line("inactive", 1, 1)], view))
     assert.strictEqual(inactive._tag, "CART_CHANGED")
     assert.include(inactive.message, "inactive is not for sale")
+  })
+})
+
+describe("batchFirst: one result per operation when a replayed batch meets this attempt's checks", () => {
+  it("the batch's result wins for an operation both answer; a refusal stands for the others", () => {
+    const refused = [
+      { index: 0, operation: "ADD" as const, status: "FAILED" as const, code: "OUT_OF_STOCK" as const },
+      { index: 2, operation: "ADD" as const, status: "FAILED" as const, code: "PRODUCT_INACTIVE" as const }
+    ]
+    const applied = [
+      { index: 0, operation: "ADD" as const, status: "SUCCESS" as const, action_taken: "ADDED" as const },
+      { index: 1, operation: "ADD" as const, status: "SUCCESS" as const, action_taken: "ADDED" as const }
+    ]
+    assert.deepStrictEqual(
+      batchFirst(refused, applied).map((r) => [r.index, r.status]).sort(),
+      [
+        [0, "SUCCESS"],
+        [1, "SUCCESS"],
+        [2, "FAILED"]
+      ]
+    )
   })
 })
