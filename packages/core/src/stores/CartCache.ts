@@ -37,7 +37,9 @@ const StoredJson = Schema.fromJsonString(Stored)
  * replaced only by the same body (a fresher `computedAt`) or by a computed body where it held a
  * not-computed one (the lite flows cache what they wrote, the next full read prices it): two
  * different bodies of one version mean one was priced from another cart than the one now stored,
- * and the first stays. Entries of an older epoch are gone; of a newer one, not ours to replace.
+ * and the first stays. An entry of an older epoch is gone. One of a newer epoch is not replaced
+ * by a writer that is behind on the epoch: over Redis that writer learns the epoch and writes
+ * again under it (a refusal would leave the newer epoch's older version in place).
  */
 const accepts = (current: Stored | undefined, incoming: Stored): boolean => {
   if (current === undefined || current.epoch < incoming.epoch) return true
@@ -124,14 +126,15 @@ const memory = Effect.sync(() => {
   })
 })
 
-// ARGV[1] = the incoming value, ARGV[2] = ttl ms. `accepts`, in Lua; an unreadable current value is overwritten.
+// ARGV[1] = the incoming value, ARGV[2] = ttl ms. `accepts`, in Lua; an unreadable current value is
+// overwritten. 1 written, 0 refused, or the newer epoch of the current value (as text) for the writer to adopt.
 const writeIfAccepted = `
 local incoming = cjson.decode(ARGV[1])
 local raw = redis.call('GET', KEYS[1])
 if raw then
   local ok, current = pcall(cjson.decode, raw)
   if ok and type(current) == 'table' and type(current.version) == 'number' and type(current.epoch) == 'number' then
-    if current.epoch > incoming.epoch then return 0 end
+    if current.epoch > incoming.epoch then return string.format('%.0f', current.epoch) end
     if current.epoch == incoming.epoch then
       if current.version > incoming.version then return 0 end
       if current.version == incoming.version and current._tag == 'Entry' then
@@ -159,7 +162,7 @@ return string.format('%.0f', epoch)`
 const redis = (epochKey: string) => Effect.gen(function* () {
   const conn = yield* RedisConnection
   const decodeStored = decodeReply(STORE, Schema.NullOr(StoredJson))
-  const decodeWritten = decodeReply(STORE, Schema.Literals([0, 1]))
+  const decodeWritten = decodeReply(STORE, Schema.Union([Schema.Literals([0, 1]), Schema.FiniteFromString]))
   const decodeEpoch = decodeReply(STORE, Schema.NullOr(Schema.FiniteFromString))
   const encode = (stored: Stored) => Schema.encodeEffect(StoredJson)(stored).pipe(Effect.mapError(StoreUnavailable.fromCause(STORE, "Error")))
 
@@ -197,12 +200,22 @@ const redis = (epochKey: string) => Effect.gen(function* () {
         Effect.flatMap(decodeStored),
         Effect.map(Option.fromNullOr)
       ),
-    write: (cartId, stored) =>
-      encode(stored).pipe(
-        Effect.flatMap((json) => conn.eval(STORE, writeIfAccepted, [keys.cartComputed(cartId)], [json, TTL_MS])),
-        Effect.flatMap(decodeWritten),
-        Effect.map((written) => written === 1)
-      ),
+    write: (cartId, stored) => {
+      const attempt = (value: Stored) =>
+        encode(value).pipe(
+          Effect.flatMap((json) => conn.eval(STORE, writeIfAccepted, [keys.cartComputed(cartId)], [json, TTL_MS])),
+          Effect.flatMap(decodeWritten)
+        )
+      return Effect.flatMap(attempt(stored), (reply) => {
+        if (reply === 0 || reply === 1) return Effect.succeed(reply === 1)
+        // Behind on the epoch (another instance started one within the last second): adopt it, write again.
+        return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          state.epoch = Math.max(reply, state.epoch ?? 0)
+          state.checkedAt = now
+          return Effect.map(attempt({ ...stored, epoch: state.epoch }), (again) => again === 1)
+        })
+      })
+    },
     owner: (ownerKey) => Effect.map(conn.run(STORE, (c) => c.get(keys.ownerCart(ownerKey))), Option.fromNullOr),
     setOwner: (ownerKey, cartId) =>
       Effect.asVoid(conn.run(STORE, (c) => c.set(keys.ownerCart(ownerKey), cartId, "PX", TTL_MS))),

@@ -176,6 +176,22 @@ describe.skipIf(skipRedis)("CartCache epochs over Redis (two instances)", () => 
     })
   )
 
+  it.effect("an instance behind on the epoch still replaces an older version written under the new one", () =>
+    Effect.gen(function* () {
+      const epochKey = randomId("epoch")
+      const cacheA = Context.get(yield* instance(epochKey), CartCache)
+      const cacheB = Context.get(yield* instance(epochKey), CartCache)
+      const cartId = randomId("cart")
+      yield* cacheA.set(entry(cartId, 1))
+      // B starts a new epoch and writes version 2 under it; A has not re-read the epoch yet.
+      yield* cacheB.writeMissed
+      expect(yield* cacheB.set(entry(cartId, 2))).toBe("written")
+      expect(yield* cacheA.set(entry(cartId, 3))).toBe("written")
+      expect(Option.map(yield* cacheB.get(cartId), (c) => c.version)).toEqual(Option.some(3))
+      expect(yield* cacheA.set(entry(cartId, 2))).toBe("stale")
+    })
+  )
+
   it.effect("a write missed by one instance makes the others stop serving older entries within a second", () =>
     Effect.gen(function* () {
       const epochKey = randomId("epoch")
