@@ -141,7 +141,8 @@ const make = (backend: Backend) => {
 
 const memory = Effect.sync(() => {
   const held = new Map<string, { readonly token: string; readonly fence: number; readonly expiresAt: number }>()
-  const lastFence = new Map<string, number>()
+  // One sequence for every scope of the process: growing for each scope too, and nothing to keep per scope.
+  let lastFence = 0
   const holder = (lease: LockLease, now: number) => {
     const current = held.get(lease.scope)
     return current !== undefined && current.token === lease.token && current.expiresAt > now ? current : undefined
@@ -151,8 +152,8 @@ const memory = Effect.sync(() => {
       Effect.map(Clock.currentTimeMillis, (now) => {
         const current = held.get(scope)
         if (current !== undefined && current.expiresAt > now) return current.token === token ? current.fence : 0
-        const fence = nextFence(now * 1000, lastFence.get(scope) ?? 0)
-        lastFence.set(scope, fence)
+        const fence = nextFence(now * 1000, lastFence)
+        lastFence = fence
         held.set(scope, { token, fence, expiresAt: now + leaseMs })
         return fence
       }),
