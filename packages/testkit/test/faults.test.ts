@@ -8,13 +8,14 @@ import { FaultInjector } from "../src/faults/FaultInjector.ts"
 describe("parseFaultSpec", () => {
   it("reads steps, services and rates as the trace names them", () => {
     const parsed = parseFaultSpec(
-      "marketing.promotionsApplicable=error:503, inventory.checkAvailability=latency:300ms,cart.*=timeout@0.25,*=latency:2s"
+      "marketing.promotionsApplicable=error:503, inventory.checkAvailability=latency:300ms,cart.*=timeout@0.25,*=latency:2s,cart.applyBatch=lost-reply"
     )
     assert.deepStrictEqual(Result.getOrThrow(parsed), [
       { target: "marketing.promotionsApplicable", fault: Fault.Error({ status: 503 }), rate: 1 },
       { target: "inventory.checkAvailability", fault: Fault.Latency({ millis: 300 }), rate: 1 },
       { target: "cart.*", fault: Fault.Timeout(), rate: 0.25 },
-      { target: "*", fault: Fault.Latency({ millis: 2000 }), rate: 1 }
+      { target: "*", fault: Fault.Latency({ millis: 2000 }), rate: 1 },
+      { target: "cart.applyBatch", fault: Fault.LostReply(), rate: 1 }
     ])
   })
 
@@ -89,11 +90,24 @@ describe("applyFaults", () => {
     })
   )
 
-  it.effect("a timeout never answers", () =>
+  it.effect("a timeout never answers, and the call never happens", () =>
     Effect.gen(function* () {
-      const fiber = yield* Effect.forkChild(applyFaults([Fault.Timeout()], call, onError))
+      let acted = 0
+      const fiber = yield* Effect.forkChild(applyFaults([Fault.Timeout()], Effect.sync(() => ++acted), onError))
       yield* TestClock.adjust("1 hour")
       assert.isUndefined(fiber.pollUnsafe())
+      assert.strictEqual(acted, 0)
+      yield* Fiber.interrupt(fiber)
+    })
+  )
+
+  it.effect("a lost reply: the call happens, its answer never comes", () =>
+    Effect.gen(function* () {
+      let acted = 0
+      const fiber = yield* Effect.forkChild(applyFaults([Fault.LostReply()], Effect.sync(() => ++acted), onError))
+      yield* TestClock.adjust("1 hour")
+      assert.isUndefined(fiber.pollUnsafe())
+      assert.strictEqual(acted, 1)
       yield* Fiber.interrupt(fiber)
     })
   )

@@ -27,7 +27,7 @@ export const simulateCommand = Command.make(
     ...requestFlags,
     whatIf: Flag.String("what-if").pipe(
       Flag.withDescription(
-        "What if a downstream call behaved otherwise: service.endpoint=timeout|error:503|latency:200ms (latency adds to the recorded one; service.* and * target more); repeatable"
+        "What if a downstream call behaved otherwise: service.endpoint=timeout|lost-reply|error:503|latency:200ms (latency adds to the recorded one; service.* and * target more); repeatable"
       ),
       Flag.atLeast(0)
     ),

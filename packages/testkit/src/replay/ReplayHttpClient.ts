@@ -169,7 +169,8 @@ export const replayLayer = (fixture: Fixture, options: ReplayOptions) =>
           const whatIf = (answer: ReplayEntry["answer"]) =>
             entries.push({ step: callName(call), method: call.method, path: call.path, at, answer, source: "what-if" })
           // As applyFaults decides: the first error or timeout wins.
-          if (faults.find((fault) => fault._tag !== "Latency")?._tag === "Timeout") whatIf("timeout")
+          const terminal = faults.find((fault) => fault._tag !== "Latency" && fault._tag !== "Hold")?._tag
+          if (terminal === "Timeout" || terminal === "LostReply") whatIf("timeout")
           return yield* applyFaults(faults, fromFixture(request, call, at), (status) =>
             Effect.sync(() => {
               whatIf(status)
