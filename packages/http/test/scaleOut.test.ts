@@ -4,15 +4,18 @@ import { FaultInjector } from "@orchestra/testkit/faults/FaultInjector"
 import { postgresAnswers, TestDatabase } from "@orchestra/testkit/postgres/TestDatabase"
 import { Sandbox } from "@orchestra/testkit/sandbox/Sandbox"
 import { sandboxAddress, sharedSandbox } from "@orchestra/testkit/sandbox/sharedSandbox"
-import { Context, Effect, Layer, Redacted, Schema, type Scope } from "effect"
+import { Context, Effect, Fiber, Layer, Redacted, Schema, type Scope } from "effect"
 import { FetchHttpClient } from "effect/http"
 import { answerOf, call, liveSecrets, notifyPayment, type Shopper, shopper } from "./support/gateway.ts"
 import { silentLogs } from "./support/logs.ts"
-import { orchestraProcess, redisCluster, redisProcess, skipRedisProcesses } from "./support/processes.ts"
+import { type OrchestraProcess, orchestraProcess, redisCluster, redisProcess, skipRedisProcesses } from "./support/processes.ts"
 import type { Answer } from "./support/server.ts"
 
 /** Two orchestrator processes (live mode) over one sandbox, one Redis (or cluster) and one PostgreSQL for checkouts. */
-class Fleet extends Context.Service<Fleet, { readonly bases: readonly [string, string] }>()("orchestra/test/Fleet") {}
+class Fleet extends Context.Service<
+  Fleet,
+  { readonly bases: readonly [string, string]; readonly processes: readonly [OrchestraProcess, OrchestraProcess] }
+>()("orchestra/test/Fleet") {}
 
 /**
  * The shared downstream world in this process (the test reads its state), then two
@@ -36,7 +39,7 @@ const fleet = (redisEnv: Effect.Effect<Record<string, string>, never, Scope.Scop
         ...liveSecrets
       }
       const [a, b] = yield* Effect.all([orchestraProcess(env), orchestraProcess(env)], { concurrency: 2 })
-      return { bases: [a.baseUrl, b.baseUrl] as const }
+      return { bases: [a.baseUrl, b.baseUrl] as const, processes: [a, b] as const }
     })
   ).pipe(
     Layer.provideMerge(sharedSandbox({ port: 0 })),
@@ -56,6 +59,13 @@ const mutate = (base: string, method: "POST" | "PUT" | "DELETE", path: string, w
     }
     return yield* Effect.die(new Error(`${method} ${path} stayed busy`))
   })
+
+const Charged = Schema.Struct({
+  cart: Schema.Struct({
+    delivery_option: Schema.optional(Schema.Struct({ delivery_option_id: Schema.String })),
+    totals: Schema.Struct({ delivery_charge: Schema.Number })
+  })
+})
 
 const CartAnswer = Schema.Struct({
   cart: Schema.Struct({
@@ -121,6 +131,78 @@ const scaleOutSuite = (name: string, redisEnv: Effect.Effect<Record<string, stri
         expect(results.filter((result) => result.code === "QUANTITY_LIMIT")).toHaveLength(3)
         expect(quantityOf(yield* call(bases[1], "GET", "/cart", who), "prod_phone")).toBe(3)
       })
+    )
+
+    it.effect("issue 14, 1: a full GET on one process racing a PUT on the other leaves the newer option's charge everywhere", () =>
+      Effect.gen(function* () {
+        const { bases } = yield* Fleet
+        const injector = yield* FaultInjector
+        const who = shopper()
+        expect((yield* mutate(bases[0], "POST", "/cart/items", who, add("prod_screen", 2))).status).toBe(200)
+        const express = yield* mutate(bases[0], "PUT", "/cart", who, { delivery_option: { delivery_option_id: "deliv_opt_express" } })
+        expect(Schema.decodeUnknownSync(Charged)(express.json).cart.totals.delivery_charge).toBe(99)
+        // The GET on process 0 reads the express cart, then is held at its stock check while process 1 switches to standard.
+        const gate = yield* injector.hold("inventory.checkAvailability")
+        const get = yield* Effect.forkChild(call(bases[0], "GET", "/cart", who))
+        yield* gate.reached
+        const standard = yield* mutate(bases[1], "PUT", "/cart", who, { delivery_option: { delivery_option_id: "deliv_opt_123" } })
+        const charge = Schema.decodeUnknownSync(Charged)(standard.json).cart.totals.delivery_charge
+        yield* gate.release
+        const read = yield* Fiber.join(get)
+        expect(read.json).toMatchObject({ stale: true, warnings: expect.arrayContaining([expect.objectContaining({ code: "CART_CHANGED" })]) })
+        for (const base of bases) {
+          const cached = Schema.decodeUnknownSync(Charged)((yield* call(base, "GET", "/cart?compute=false", who)).json)
+          expect(cached.cart.delivery_option?.delivery_option_id).toBe("deliv_opt_123")
+          expect(cached.cart.totals.delivery_charge).toBe(charge)
+        }
+        const full = Schema.decodeUnknownSync(Charged)((yield* call(bases[1], "GET", "/cart", who)).json)
+        expect(full.cart.totals.delivery_charge).toBe(charge)
+      })
+    )
+
+    it.effect("issue 14, 2: an add that failed with a 5xx after its batch landed, retried with its key on the other process, adds once", () =>
+      Effect.gen(function* () {
+        const { bases } = yield* Fleet
+        const injector = yield* FaultInjector
+        const who = shopper()
+        const key = { "idempotency-key": crypto.randomUUID() }
+        yield* injector.add({ target: "cart.compute", fault: Fault.Error({ status: 503 }), rate: 1 })
+        const failed = yield* call(bases[0], "POST", "/cart/items", who, { body: add("prod_case"), headers: key }).pipe(Effect.ensuring(injector.clear))
+        expect(failed.status).toBe(503)
+        const retried = yield* call(bases[1], "POST", "/cart/items", who, { body: add("prod_case"), headers: key })
+        expect(retried.status).toBe(200)
+        expect(quantityOf(retried, "prod_case")).toBe(1)
+        expect(quantityOf(yield* call(bases[0], "GET", "/cart", who), "prod_case")).toBe(1)
+      })
+    )
+
+    it.effect("issue 14, 4: a process paused past its lease cannot write over the process that took the cart after it", () =>
+      Effect.gen(function* () {
+        const { bases, processes } = yield* Fleet
+        const injector = yield* FaultInjector
+        const who = shopper()
+        expect((yield* mutate(bases[0], "POST", "/cart/items", who, add("prod_case"))).status).toBe(200)
+        // Process 0 takes the cart's lock and sends its batch; the batch is held at the cart service…
+        const gate = yield* injector.hold("cart.applyBatch")
+        const paused = yield* Effect.forkChild(call(bases[0], "POST", "/cart/items?compute=false", who, { body: add("prod_mug") }))
+        yield* gate.reached
+        // …and the process stops (a long GC pause, SIGSTOP): no renewal, so its 10 s lease lapses.
+        processes[0].child.process.kill("SIGSTOP")
+        // Process 1 gets the cart once the lease lapsed, and writes with a larger fencing token. Then the
+        // paused process' batch reaches the cart service, while that process is still stopped: refused.
+        const took = yield* mutate(bases[1], "POST", "/cart/items", who, add("prod_screen")).pipe(
+          Effect.tap(() => gate.release),
+          Effect.ensuring(Effect.sync(() => processes[0].child.process.kill("SIGCONT")))
+        )
+        expect(took.status).toBe(200)
+        const late = yield* Fiber.join(paused)
+        expect(late.status).not.toBe(200)
+        const cart = yield* call(bases[1], "GET", "/cart", who)
+        expect(quantityOf(cart, "prod_mug")).toBe(0)
+        expect(quantityOf(cart, "prod_screen")).toBe(1)
+        expect(quantityOf(cart, "prod_case")).toBe(1)
+      }),
+      { timeout: 60_000 }
     )
 
     it.effect("an Idempotency-Key replayed on the other process returns the stored response, and acts once", () =>
