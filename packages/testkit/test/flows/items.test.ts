@@ -1,7 +1,8 @@
 import { assert, layer } from "@effect/vitest"
 import { Effect, Schema } from "effect"
+import type { Owner } from "@orchestra/core/domain/Owner"
 import { CartFlows } from "@orchestra/core/flows/CartFlows"
-import { UpdateOptionsRequest } from "@orchestra/core/flows/requests"
+import { type ItemsRequest, UpdateOptionsRequest } from "@orchestra/core/flows/requests"
 import { RequestContext } from "@orchestra/core/runtime/RequestContext"
 import { Fault } from "../../src/faults/Fault.ts"
 import { FaultInjector } from "../../src/faults/FaultInjector.ts"
@@ -266,37 +267,32 @@ layer(SandboxFlowsInMemory, { excludeTestServices: true })("items flows", (it) =
     [6, "SUCCESS", "ADDED"]
   ]
 
-  it.effect("items lite holds the limits of the full flow: each refused operation gets its code, the rest apply", () =>
-    Effect.gen(function* () {
-      const flows = yield* CartFlows
-      const { result } = yield* asRequest(flows.itemsLite({ owner: freshCustomer(), cartType: "DEFAULT", request: limitBreakers }))
-      assert.deepStrictEqual<ReadonlyArray<ReadonlyArray<unknown>>>(
-        result.results.map((r) => [r.index, r.status, r.code ?? r.action_taken]),
-        expectedCodes
-      )
-      assert.deepStrictEqual(
-        result.cart.items.map((i) => [i.product_id, i.quantity]),
-        [["prod_case", 1]]
-      )
-    })
-  )
-
-  it.effect("buy-now holds the limits of the full flow: each refused operation gets its code, the rest replace the cart", () =>
-    Effect.gen(function* () {
-      const flows = yield* CartFlows
-      const owner = freshCustomer()
-      yield* asRequest(flows.buyNow({ owner, request: ops({ op: "ADD", product_id: "prod_mug", quantity: 1 }) }))
-      const { result } = yield* asRequest(flows.buyNow({ owner, request: limitBreakers }))
-      assert.deepStrictEqual<ReadonlyArray<ReadonlyArray<unknown>>>(
-        result.results.map((r) => [r.index, r.status, r.code ?? r.action_taken]),
-        expectedCodes
-      )
-      assert.deepStrictEqual(
-        result.cart.items.map((i) => [i.product_id, i.quantity]),
-        [["prod_case", 1]]
-      )
-    })
-  )
+  // A mug is in the cart before: the lite add keeps it, buy-now replaces the lines, whatever the request's fate.
+  const lightPaths = [
+    [
+      "items lite",
+      (owner: Owner, request: ItemsRequest) => Effect.flatMap(CartFlows, (flows) => flows.itemsLite({ owner, cartType: "DEFAULT", request })),
+      [["prod_mug", 1], ["prod_case", 1]]
+    ],
+    ["buy-now", (owner: Owner, request: ItemsRequest) => Effect.flatMap(CartFlows, (flows) => flows.buyNow({ owner, request })), [["prod_case", 1]]]
+  ] as const
+  for (const [name, send, lines] of lightPaths) {
+    it.effect(`${name} holds the limits of the full flow: each refused operation gets its code, the rest apply`, () =>
+      Effect.gen(function* () {
+        const owner = freshCustomer()
+        yield* asRequest(send(owner, ops({ op: "ADD", product_id: "prod_mug", quantity: 1 })))
+        const { result } = yield* asRequest(send(owner, limitBreakers))
+        assert.deepStrictEqual<ReadonlyArray<ReadonlyArray<unknown>>>(
+          result.results.map((r) => [r.index, r.status, r.code ?? r.action_taken]),
+          expectedCodes
+        )
+        assert.deepStrictEqual<ReadonlyArray<ReadonlyArray<unknown>>>(
+          result.cart.items.map((i) => [i.product_id, i.quantity]),
+          lines
+        )
+      })
+    )
+  }
 
   it.effect("an UPDATE past the product's max_per_order is refused in the lite flow too", () =>
     Effect.gen(function* () {
