@@ -156,7 +156,7 @@ describe("the OpenAPI document says what the server enforces", () => {
     expect(key("get", "/cart")).toBeUndefined()
   })
 
-  it("every response declares x-request-id; replayable mutation answers idempotent-replayed; 429 and 503 Retry-After", () => {
+  it("every response declares x-request-id; replayable mutation answers idempotent-replayed; 409, 429 and 503 Retry-After", () => {
     for (const [path, methods] of Object.entries(document.paths)) {
       for (const [method, op] of Object.entries(methods)) {
         const mutation = op.parameters.some((p) => p.name === "idempotency-key")
@@ -164,7 +164,7 @@ describe("the OpenAPI document says what the server enforces", () => {
           const headers = Object.keys(response.headers ?? {})
           expect({ at: `${method} ${path} ${status}`, headers }).toMatchObject({ headers: expect.arrayContaining(["x-request-id"]) })
           expect(headers.includes("idempotent-replayed")).toBe(mutation && ["200", "404", "409", "422"].includes(status))
-          expect(headers.includes("retry-after")).toBe(status === "429" || status === "503")
+          expect(headers.includes("retry-after")).toBe(status === "409" || status === "429" || status === "503")
         }
       }
     }

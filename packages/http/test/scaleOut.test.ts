@@ -1,10 +1,10 @@
 import { describe, expect, layer } from "@effect/vitest"
-import { Fault } from "@orchestra/testkit/faults/Fault"
+import { Fault, makeGate, openGate } from "@orchestra/testkit/faults/Fault"
 import { FaultInjector } from "@orchestra/testkit/faults/FaultInjector"
 import { postgresAnswers, TestDatabase } from "@orchestra/testkit/postgres/TestDatabase"
 import { Sandbox } from "@orchestra/testkit/sandbox/Sandbox"
 import { sandboxAddress, sharedSandbox } from "@orchestra/testkit/sandbox/sharedSandbox"
-import { Context, Effect, Fiber, Layer, Redacted, Schema, type Scope } from "effect"
+import { Context, Deferred, Effect, Fiber, Layer, Redacted, Schema, type Scope } from "effect"
 import { FetchHttpClient } from "effect/http"
 import { answerOf, call, liveSecrets, notifyPayment, type Shopper, shopper } from "./support/gateway.ts"
 import { silentLogs } from "./support/logs.ts"
@@ -142,12 +142,15 @@ const scaleOutSuite = (name: string, redisEnv: Effect.Effect<Record<string, stri
         const express = yield* mutate(bases[0], "PUT", "/cart", who, { delivery_option: { delivery_option_id: "deliv_opt_express" } })
         expect(Schema.decodeUnknownSync(Charged)(express.json).cart.totals.delivery_charge).toBe(99)
         // The GET on process 0 reads the express cart, then is held at its stock check while process 1 switches to standard.
-        const gate = yield* injector.hold("inventory.checkAvailability")
+        const gate = yield* makeGate
+        yield* injector.set([{ target: "inventory.checkAvailability", fault: Fault.Hold({ gate, point: "before" }), rate: 1 }])
         const get = yield* Effect.forkChild(call(bases[0], "GET", "/cart", who))
-        yield* gate.reached
+        yield* Deferred.await(gate.reached)
+        // Only that call is held: the rule goes, so every later call passes.
+        yield* injector.clear
         const standard = yield* mutate(bases[1], "PUT", "/cart", who, { delivery_option: { delivery_option_id: "deliv_opt_123" } })
         const charge = Schema.decodeUnknownSync(Charged)(standard.json).cart.totals.delivery_charge
-        yield* gate.release
+        yield* openGate(gate)
         const read = yield* Fiber.join(get)
         expect(read.json).toMatchObject({ stale: true, warnings: expect.arrayContaining([expect.objectContaining({ code: "CART_CHANGED" })]) })
         for (const base of bases) {
@@ -183,15 +186,18 @@ const scaleOutSuite = (name: string, redisEnv: Effect.Effect<Record<string, stri
         const who = shopper()
         expect((yield* mutate(bases[0], "POST", "/cart/items", who, add("prod_case"))).status).toBe(200)
         // Process 0 takes the cart's lock and sends its batch; the batch is held at the cart service…
-        const gate = yield* injector.hold("cart.applyBatch")
+        const gate = yield* makeGate
+        yield* injector.set([{ target: "cart.applyBatch", fault: Fault.Hold({ gate, point: "before" }), rate: 1 }])
         const paused = yield* Effect.forkChild(call(bases[0], "POST", "/cart/items?compute=false", who, { body: add("prod_mug") }))
-        yield* gate.reached
+        yield* Deferred.await(gate.reached)
+        // Only that call is held: the rule goes, so every later call passes.
+        yield* injector.clear
         // …and the process stops (a long GC pause, SIGSTOP): no renewal, so its 10 s lease lapses.
         processes[0].child.process.kill("SIGSTOP")
         // Process 1 gets the cart once the lease lapsed, and writes with a larger fencing token. Then the
         // paused process' batch reaches the cart service, while that process is still stopped: refused.
         const took = yield* mutate(bases[1], "POST", "/cart/items", who, add("prod_screen")).pipe(
-          Effect.tap(() => gate.release),
+          Effect.tap(() => openGate(gate)),
           Effect.ensuring(Effect.sync(() => processes[0].child.process.kill("SIGCONT")))
         )
         expect(took.status).toBe(200)

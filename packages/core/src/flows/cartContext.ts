@@ -3,10 +3,11 @@ import type { Cart, LineItem } from "../domain/Cart.ts"
 import type { IndexedOperation } from "../domain/CartLines.ts"
 import type { DomainId, ProductId, StoreId } from "../domain/Ids.ts"
 import type { Operation } from "../domain/Operation.ts"
-import { CartBusy, CartNotFound, DownstreamError } from "../domain/Errors.ts"
+import { CartNotFound, DownstreamError } from "../domain/Errors.ts"
 import { ResourceConflict, ResourceNotFound } from "../services/DownstreamErrors.ts"
 import type { Product } from "../services/Product.ts"
 import type { ShippingRate } from "../services/Shipping.ts"
+import { cartBusy } from "./cartBusy.ts"
 import { catalogView } from "./checkOperations.ts"
 import type { Steps } from "./steps.ts"
 
@@ -108,7 +109,7 @@ export const cartWriteRefusals = <A, E, R>(effect: Effect.Effect<A, E | Resource
     ),
     Effect.catchIf(
       (error): error is ResourceConflict => error instanceof ResourceConflict,
-      (error) => Effect.fail(new CartBusy({ message: `Another change to this cart took over (${error.reason}); retry shortly` }))
+      (error) => cartBusy(`Another change to this cart took over (${error.reason}); retry shortly`)
     )
   )
 

@@ -92,7 +92,7 @@ const replayedHeader: OpenApi.OpenAPISpecHeader = {
   schema: { type: "string", enum: ["true"] }
 }
 const retryAfterHeader: OpenApi.OpenAPISpecHeader = {
-  description: "Seconds to wait before retrying, with RATE_LIMITED and OVERLOADED.",
+  description: "Seconds to wait before retrying: with RATE_LIMITED and OVERLOADED, and with the 409s CART_BUSY and IDEMPOTENCY_IN_PROGRESS.",
   required: false,
   schema: { type: "integer", minimum: 0 }
 }
@@ -118,7 +118,7 @@ const completeOperation = (operation: Operation, path: string): Operation => {
         ...response.headers,
         "x-request-id": requestIdHeader,
         ...(idempotent && replayable(status) ? { "idempotent-replayed": replayedHeader } : {}),
-        ...(status === "429" || status === "503" ? { "retry-after": retryAfterHeader } : {})
+        ...(status === "409" || status === "429" || status === "503" ? { "retry-after": retryAfterHeader } : {})
       }
     }
   }

@@ -1,4 +1,5 @@
-import { CartBusy } from "@orchestra/core/domain/Errors"
+import type { CartBusy } from "@orchestra/core/domain/Errors"
+import { cartBusy } from "@orchestra/core/flows/cartBusy"
 import { ownerKey } from "@orchestra/core/domain/Owner"
 import type { CartScope } from "@orchestra/core/flows/CartFlows"
 import { CartLock } from "@orchestra/core/stores/CartLock"
@@ -7,7 +8,7 @@ import { Context, Effect, Layer, Option, Semaphore } from "effect"
 /** How long a mutation waits for the cart before answering 409 CART_BUSY (DESIGN §5). */
 export const LOCK_WAIT_MS = 2_000
 
-const busy = () => new CartBusy({ message: "Another change to this cart is in progress; retry shortly" })
+const busy = () => cartBusy("Another change to this cart is in progress; retry shortly")
 
 /**
  * In-process locks for when the lock store is down: one semaphore per cart, dropped when nobody
@@ -69,11 +70,9 @@ export class CartMutex extends Context.Service<
             Effect.map(Option.some),
             Effect.catchTags({
               LockTimeout: (timeout) =>
-                Effect.fail(
-                  timeout.storeError === undefined
-                    ? busy()
-                    : new CartBusy({ message: "The cart's lock could not be taken in time (the lock store is slow); retry shortly" })
-                ),
+                timeout.storeError === undefined
+                  ? busy()
+                  : cartBusy("The cart's lock could not be taken in time (the lock store is slow); retry shortly"),
               StoreUnavailable: (error) =>
                 Effect.as(
                   Effect.logWarning("lock degraded: the lock store is unreachable, using an in-process lock (single instance only)", {

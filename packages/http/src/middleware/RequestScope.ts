@@ -19,7 +19,6 @@ import { IDEMPOTENCY_KEY_HEADER } from "./Idempotency.ts"
 import { REQUEST_ID_HEADER, requestIdFrom } from "./RequestId.ts"
 import { pathOf } from "./requestPath.ts"
 import { responseContentType, responseText } from "./responseText.ts"
-import { withRetryAfter as withCartBusyRetryAfter } from "./retryAfter.ts"
 
 /** DESIGN §3: larger bodies get 413 before any of them is parsed. */
 export const MAX_BODY_KIB = 64
@@ -118,7 +117,7 @@ export const RequestScope = HttpRouter.middleware<{ provides: RequestContext }>(
                 Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause) : edgeAnswer(requestId, request, cause)
               )
             )
-            const shaped = withRetryAfter(withCartBusyRetryAfter(withErrorShape(requestId, answered)))
+            const shaped = withRetryAfter(withErrorShape(requestId, answered))
             const traced = wantsTrace(config.debugTrace, request) ? addTrace(shaped, context.trace) : shaped
             const response = HttpServerResponse.setHeaders(traced, { ...context.responseHeaders, [REQUEST_ID_HEADER]: requestId })
             const durationMs = (yield* Clock.currentTimeMillis) - context.startedAt

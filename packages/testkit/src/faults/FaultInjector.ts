@@ -1,12 +1,7 @@
-import { Context, Deferred, Effect, Layer } from "effect"
+import { Context, Effect, Layer } from "effect"
 import type { Fault, FaultRule } from "./Fault.ts"
 import { matches } from "./Fault.ts"
 import { mulberry32 } from "./mulberry32.ts"
-
-export interface Gate {
-  readonly reached: Effect.Effect<void>
-  readonly release: Effect.Effect<void>
-}
 
 /**
  * Decides which faults a downstream call suffers. Rates use a seeded generator (mulberry32), so
@@ -25,12 +20,6 @@ export class FaultInjector extends Context.Service<
     readonly injected: () => number
     /** Every `service.endpoint` a decision was asked for, in order: which calls reached the sandbox. */
     readonly calls: () => ReadonlyArray<string>
-    /**
-     * Holds the next call matching `target` (a rule target: `cart.compute`, `cart.*`) before it
-     * reaches its simulator, until `release`; `reached` waits until such a call is held. For tests
-     * that order a race step by step instead of hoping a sleep is long enough.
-     */
-    readonly hold: (target: string) => Effect.Effect<Gate>
   }
 >()("orchestra/testkit/FaultInjector") {
   static readonly make = (options: { readonly rules?: ReadonlyArray<FaultRule>; readonly seed?: number } = {}) =>
@@ -38,7 +27,6 @@ export class FaultInjector extends Context.Service<
       let rules: ReadonlyArray<FaultRule> = options.rules ?? []
       let injected = 0
       const calls: Array<string> = []
-      const gates: Array<{ readonly target: string; readonly reached: Deferred.Deferred<void>; readonly released: Deferred.Deferred<void> }> = []
       const random = mulberry32(options.seed ?? 42)
       return FaultInjector.of({
         rules: () => rules,
@@ -53,19 +41,8 @@ export class FaultInjector extends Context.Service<
         clear: Effect.sync(() => {
           rules = []
         }),
-        hold: (target) =>
-          Effect.gen(function* () {
-            const gate = { target, reached: yield* Deferred.make<void>(), released: yield* Deferred.make<void>() }
-            gates.push(gate)
-            return { reached: Deferred.await(gate.reached), release: Deferred.succeed(gate.released, undefined).pipe(Effect.asVoid) }
-          }),
         decide: (service, endpoint) =>
-          Effect.suspend(() => {
-            const at = gates.findIndex((gate) => matches(gate.target, service, endpoint))
-            if (at < 0) return Effect.void
-            const [gate] = gates.splice(at, 1)
-            return gate === undefined ? Effect.void : Effect.andThen(Deferred.succeed(gate.reached, undefined), Deferred.await(gate.released))
-          }).pipe(Effect.andThen(Effect.sync(() => {
+          Effect.sync(() => {
             calls.push(`${service}.${endpoint}`)
             // A long-running sandbox (`pnpm start`) must not grow without bound: keep the recent half.
             if (calls.length > MAX_CALLS_KEPT) calls.splice(0, calls.length - MAX_CALLS_KEPT / 2)
@@ -77,7 +54,7 @@ export class FaultInjector extends Context.Service<
             }
             injected += chosen.length
             return chosen
-          }))),
+          }),
         injected: () => injected,
         calls: () => calls
       })

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, Option, Schema } from "effect"
+import { Deferred, Effect, Fiber, Layer, Option, Schema } from "effect"
 import type { Owner } from "@orchestra/core/domain/Owner"
 import { CartFlows } from "@orchestra/core/flows/CartFlows"
 import { CartFlowsLive } from "@orchestra/core/flows/CartFlowsLive"
@@ -7,7 +7,7 @@ import { UpdateOptionsRequest } from "@orchestra/core/flows/requests"
 import { RequestContext } from "@orchestra/core/runtime/RequestContext"
 import { CartCache } from "@orchestra/core/stores/CartCache"
 import { StoreUnavailable } from "@orchestra/core/stores/StoreUnavailable"
-import { Fault } from "../../src/faults/Fault.ts"
+import { Fault, makeGate, openGate } from "../../src/faults/Fault.ts"
 import { FaultInjector } from "../../src/faults/FaultInjector.ts"
 import { Sandbox, SandboxDownstreams } from "../../src/sandbox/Sandbox.ts"
 import { asRequest, freshCustomer, ops } from "./support.ts"
@@ -50,12 +50,15 @@ describe("issue 14, 1: a full GET never writes what it read over a newer change"
       yield* asRequest(flows.updateOptions({ owner, cartType: "DEFAULT", request: express }))
 
       // The GET reads the express cart, then waits in its parallel group (stock) while the PUT runs whole.
-      const gate = yield* injector.hold("inventory.checkAvailability")
+      const gate = yield* makeGate
+      yield* injector.set([{ target: "inventory.checkAvailability", fault: Fault.Hold({ gate, point: "before" }), rate: 1 }])
       const get = yield* Effect.forkChild(asRequest(flows.getFull({ owner, cartType: "DEFAULT" })))
-      yield* gate.reached
+      yield* Deferred.await(gate.reached)
+      // Only that call is held: the rule goes, so every later call passes.
+      yield* injector.clear
       const put = yield* asRequest(flows.updateOptions({ owner, cartType: "DEFAULT", request: standard }))
       assert.strictEqual(put.result.cart.totals.delivery_charge, 0)
-      yield* gate.release
+      yield* openGate(gate)
       const { result } = yield* Fiber.join(get)
 
       // The GET answers the cart as it read it, flagged, and wrote nothing.
