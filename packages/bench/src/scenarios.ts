@@ -31,8 +31,8 @@ export const GATEWAY_SECRET = "bench-gateway-secret"
  *   full-get: cart.find → ‖(products, inventory, store status, tax) → promotions → compute = 4.
  *   items-full: cart.findOrCreate → ‖(products, inventory, store status, tax) → promotions →
  *     applyBatch → compute = 5.
- *   place-order (COD): cart.find → ‖(strict inventory, products) → reserve → order.createMaster →
- *     createSubOrders → setPaymentStatus → payment.initiate → inventory.deduct → cart.remove →
+ *   place-order (COD): cart.find → ‖(strict inventory, products, store status) → reserve → order.createMaster →
+ *     createSubOrders → setPaymentStatus → payment.initiate → inventory.deduct → cart.removeLines →
  *     setPaymentStatus = 10 (notification and event run after the answer).
  */
 export const criticalCalls: Record<Flow, number> = { "cached-get": 0, "full-get": 4, "items-full": 5, "place-order": 10 }

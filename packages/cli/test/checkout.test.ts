@@ -209,7 +209,7 @@ describe.skipIf(skipPostgres)("orchestra checkout (as a process, over the engine
 
           const timeline = timelineRows(byId.stdout)
           const steps = timeline.map((row) => row.step)
-          for (const step of [...phaseOne, "inventory.deduct", "cart.remove", "notification.send", "event.publish"]) assert.include(steps, step, byId.stdout)
+          for (const step of [...phaseOne, "inventory.deduct", "cart.removeLines", "notification.send", "event.publish"]) assert.include(steps, step, byId.stdout)
           // In the order the saga made them (the availability check and the product search run side by side).
           const at = (step: string) => steps.indexOf(step)
           const inSequence = ["cart.find", "inventory.reserve", "order.createMaster", "order.createSubOrders", "payment.initiate", "inventory.deduct", "notification.send"]

@@ -31,7 +31,7 @@ describe("orchestra fixtures check (as a process)", () => {
       assert.strictEqual(run.code, 0, run.stdout + run.stderr)
       for (const name of shipped) assert.match(run.stdout, new RegExp(`ok +\\S*${name.replace(".", "\\.")}: `))
       assert.include(run.stdout, `${shipped.length} of ${shipped.length} fixtures pass`)
-      assert.include(run.stdout, "incident-coupon-expired.json: place-order, 5 interactions, replays to 409 COUPON_INVALID")
+      assert.include(run.stdout, "incident-coupon-expired.json: place-order, 6 interactions, replays to 409 COUPON_INVALID")
     }),
     PROCESS_TIMEOUT
   )

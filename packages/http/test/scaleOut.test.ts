@@ -271,7 +271,7 @@ const scaleOutSuite = (name: string, redisEnv: Effect.Effect<Record<string, stri
 
         const phase2 = injector.calls().slice(callsBefore)
         expect(phase2.filter((step) => step === "inventory.deduct")).toHaveLength(1)
-        expect(phase2.filter((step) => step === "cart.remove")).toHaveLength(1)
+        expect(phase2.filter((step) => step === "cart.removeLines")).toHaveLength(1)
         expect(stockBefore - simulators.inventory.stockOf("prod_screen")).toBe(3)
       })
     )

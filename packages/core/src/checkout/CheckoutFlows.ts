@@ -8,6 +8,7 @@ import { EventService } from "../services/Event.ts"
 import { LoyaltyService } from "../services/Loyalty.ts"
 import { NotificationService } from "../services/Notification.ts"
 import { OrderService } from "../services/Order.ts"
+import { CartLock } from "../stores/CartLock.ts"
 import { CheckoutRegistry } from "../stores/CheckoutRegistry.ts"
 import type { CheckoutDeps } from "./CheckoutDeps.ts"
 import { checkoutSaga } from "./checkoutSaga.ts"
@@ -34,7 +35,8 @@ const resolveCheckoutDeps = Effect.gen(function* () {
     loyalty: yield* LoyaltyService,
     notification: yield* NotificationService,
     event: yield* EventService,
-    registry: yield* CheckoutRegistry
+    registry: yield* CheckoutRegistry,
+    lock: yield* CartLock
   }
   return deps
 })

@@ -139,7 +139,7 @@ export const checkoutSaga = (deps: CheckoutDeps) => {
           }
           const order = confirmed._tag === "Done" ? confirmed.value : placed.order
           yield* publish("confirmed", { state: "PAID", ...(answered ? {} : { answer: encodeAnswer(placedAnswer(order, placed.payments)) }) })
-          yield* clearCart(run, placed, deps.cache) // 9, 10, 11
+          yield* clearCart(run, placed) // 9, 10, 11
           yield* publish("completed", { state: "COMPLETED" })
           yield* announceOrder(run, placed) // 12, 13
           return terminal("COMPLETED", placed.order.id)

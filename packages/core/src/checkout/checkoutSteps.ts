@@ -1,27 +1,30 @@
 import { Effect, Option, Schema } from "effect"
 import { Cart } from "../domain/Cart.ts"
-import type {
-  AddressId,
-  CartId,
-  CouponCode,
-  CustomerId,
-  DeliveryOptionId,
-  DomainId,
-  OrderId,
-  PaymentId,
-  ProductId,
-  ReservationId,
-  StoreId
+import { DownstreamUnavailable } from "../domain/Errors.ts"
+import {
+  type AddressId,
+  type CartId,
+  type CouponCode,
+  type CustomerId,
+  type DeliveryOptionId,
+  type DomainId,
+  ItemId,
+  type OrderId,
+  type PaymentId,
+  type ProductId,
+  type ReservationId,
+  type StoreId
 } from "../domain/Ids.ts"
 import type { Minor } from "../domain/Money.ts"
 import { Order, type OrderTotals } from "../domain/Order.ts"
-import type { Owner, OwnerRef } from "../domain/Owner.ts"
+import type { CartType, Owner, OwnerRef } from "../domain/Owner.ts"
 import type { PaymentStatus } from "../domain/Payment.ts"
 import type { CartScope } from "../flows/CartFlows.ts"
+import { removeOrderedLines } from "../flows/removeOrderedLines.ts"
 import { makeSteps } from "../flows/steps.ts"
 import type { RequestContext } from "../runtime/RequestContext.ts"
 import { runStep } from "../runtime/StepRunner.ts"
-import { CartRemoved } from "../services/Cart.ts"
+import { CartService } from "../services/Cart.ts"
 import { Published } from "../services/Event.ts"
 import { AvailabilityReport, Deduction, Released, Reservation, type StockLine } from "../services/Inventory.ts"
 import { LoyaltyAccount, Redemption } from "../services/Loyalty.ts"
@@ -30,8 +33,10 @@ import { type NotificationTemplate, NotificationsSent } from "../services/Notifi
 import { SubOrdersCreated } from "../services/Order.ts"
 import { PaymentRecord } from "../services/Payment.ts"
 import { ProductSearchResult } from "../services/Product.ts"
-import { TaxSetting } from "../services/SellerAdmin.ts"
+import { StoreStatus, TaxSetting } from "../services/SellerAdmin.ts"
 import { ShippingRate } from "../services/Shipping.ts"
+import { CartCache } from "../stores/CartCache.ts"
+import { CartLock } from "../stores/CartLock.ts"
 import type { CheckoutDeps } from "./CheckoutDeps.ts"
 import type { PlannedPayment } from "./paymentPlan.ts"
 import type { Recorded, Refusal, StepCall, StepFailure } from "./sagaSteps.ts"
@@ -49,6 +54,8 @@ export const RESERVATION_TTL_SECONDS = 900
 
 const FoundCart = Schema.NullOr(Cart)
 const TaxSettings = Schema.Array(TaxSetting)
+const StoreStatuses = Schema.Array(StoreStatus)
+const LinesRemoved = Schema.Struct({ removed: Schema.Array(ItemId), reduced: Schema.Array(ItemId) })
 
 /**
  * The downstream calls of the checkout saga (DESIGN §6), named as the trace names them, each with
@@ -67,6 +74,35 @@ export const makeCheckoutSteps = (deps: CheckoutDeps) => {
       recorded(CouponValidations, cartSteps.validateCoupons(codes, owner, subtotal)),
 
     taxSettings: (domainId: DomainId, storeIds: ReadonlyArray<StoreId>) => recorded(TaxSettings, cartSteps.taxSettings(domainId, storeIds)),
+
+    storeStatuses: (domainId: DomainId, storeIds: ReadonlyArray<StoreId>) => recorded(StoreStatuses, cartSteps.storeStatuses(domainId, storeIds)),
+
+    /**
+     * Step 10: the ordered lines out of the cart, under its lock (lines added while paying stay),
+     * and its cached copy told (step 11). A lock not free or unreachable, or a successor's fencing
+     * token, is no answer yet: the step is tried again.
+     */
+    removeOrderedLines: (owner: Owner, cartType: CartType, cart: Cart, clientKey: string) =>
+      recorded(
+        LinesRemoved,
+        removeOrderedLines({
+          owner,
+          cartType,
+          cartId: cart.cart_id,
+          lines: cart.items.map((line) => ({ item_id: line.item_id, quantity: line.quantity })),
+          clientKey
+        }).pipe(
+          Effect.map(({ removed, reduced }) => ({ removed, reduced })),
+          Effect.catchTags({
+            LockTimeout: (e) => Effect.fail(new DownstreamUnavailable({ service: "cart", message: `cart lock: ${e.message}` })),
+            StoreUnavailable: (e) => Effect.fail(new DownstreamUnavailable({ service: "cart", message: `cart lock: ${e.message}` })),
+            ResourceConflict: (e) => Effect.fail(new DownstreamUnavailable({ service: "cart", message: `cart.removeLines refused: ${e.message}` }))
+          }),
+          Effect.provideService(CartLock, deps.lock),
+          Effect.provideService(CartService, deps.cart),
+          Effect.provideService(CartCache, deps.cache)
+        )
+      ),
 
     shippingRate: (deliveryOptionId: DeliveryOptionId, storeIds: ReadonlyArray<StoreId>, addressId: AddressId | undefined) =>
       recorded(
@@ -148,8 +184,6 @@ export const makeCheckoutSteps = (deps: CheckoutDeps) => {
 
     cancelOrder: (orderId: OrderId, reason: string) =>
       recorded(Order, runStep(write("order.cancel"), deps.order.cancel({ params: { order_id: orderId }, payload: { reason } }))),
-
-    removeCart: (cartId: CartId) => recorded(CartRemoved, runStep(write("cart.remove"), deps.cart.remove({ params: { cart_id: cartId } }))),
 
     loyaltyAccount: (customerId: CustomerId) =>
       recorded(LoyaltyAccount, runStep(read("loyalty.account"), deps.loyalty.account({ params: { customer_id: customerId } }))),

@@ -16,7 +16,7 @@ import { type Currency, format, NonNegativeAmount } from "../domain/Money.ts"
 import type { Order } from "../domain/Order.ts"
 import { Gateway, type Payment, PaymentMode, PaymentStatus } from "../domain/Payment.ts"
 import { productIdsOf } from "../flows/cartContext.ts"
-import { requestedStock } from "../flows/checkOperations.ts"
+import { cartLimitViolations, catalogView, limitViolationsError, requestedStock } from "../flows/checkOperations.ts"
 import { ResourceConflict } from "../services/DownstreamErrors.ts"
 import type { StockLine } from "../services/Inventory.ts"
 import { type CheckoutRun, need, unexpected } from "./CheckoutRun.ts"
@@ -72,7 +72,8 @@ const outOfStock = (refusal: { readonly message: string }) => new OutOfStock({ m
 
 /**
  * Checkout phase 1 (DESIGN §6): 1 cart get (recompute if stale) → 2d payment check (pure, first)
- * → ‖ 2a strict inventory, 2b price compare, 2c coupons → 3 reserve → 4 master order → 5
+ * → ‖ 2a strict inventory, 2b price compare, 2c coupons (with the stores' statuses for §3's limits
+ * and their charges for the sub-orders) → 3 reserve → 4 master order → 5
  * sub-orders → 6 payment status PENDING → ‖ 7 initiate each payment. Every write registers its
  * undo in `run.compensations`; the caller rolls them back if this fails.
  */
@@ -94,6 +95,7 @@ export const phaseOne = (run: CheckoutRun) =>
     const checks = yield* Effect.all(
       {
         charges: storeCharges(run, cart, storeIds),
+        stores: need(step(run, "sellerAdmin.storeStatus", steps.storeStatuses(owner.domainId, storeIds)), unexpected("sellerAdmin")), // DESIGN §3's limits
         stock: need(step(run, "inventory.checkAvailability", steps.strictInventory(stock)), unexpected("inventory")), // 2a
         products: need(step(run, "product.search", steps.searchProducts(productIdsOf(cart.items))), unexpected("product")), // 2b
         coupons:
@@ -110,6 +112,10 @@ export const phaseOne = (run: CheckoutRun) =>
         details: short.map((a) => ({ product_id: a.product_id, requested: a.requested, quantity_available: a.quantity_available }))
       })
     }
+    // DESIGN §3's limits hold when the cart is placed too: active products from stores taking
+    // orders, within max_per_order and 100 lines.
+    const violations = cartLimitViolations(cart.items, catalogView(checks.products.products, [], checks.stores))
+    if (violations.length > 0) return yield* limitViolationsError(violations)
     const changed = priceChanges(cart, checks.products.products)
     if (changed.length > 0) {
       return yield* new PriceChanged({

@@ -1,12 +1,7 @@
 import { Effect } from "effect"
-import { DownstreamUnavailable } from "../domain/Errors.ts"
-import { fromOwnerRef, ownerKey } from "../domain/Owner.ts"
-import { runStep } from "../runtime/StepRunner.ts"
-import type { CartCache } from "../stores/CartCache.ts"
 import type { CheckoutRun } from "./CheckoutRun.ts"
 import type { Placed } from "./phaseOne.ts"
 import { type Answered, type Durable, mustStep, type StepCall } from "./sagaSteps.ts"
-import { Schema } from "effect"
 
 /** One loyalty point per 100.00 paid, rewarded after the order completes. */
 export const rewardPoints = (total: number) => Math.floor(total / 10_000)
@@ -45,23 +40,6 @@ export const deductStock = (run: CheckoutRun, placed: Placed): Durable<StockGone
 export const confirmOrder = (run: CheckoutRun, placed: Placed) =>
   mustStep(run, "order.setPaymentStatus#confirm", run.steps.setPaymentStatus(placed.order.id, "SUCCESS", "CONFIRMED"))
 
-const CacheRemoved = Schema.Literal(true)
-
-/** The cached copy of a cart goes with it; the cache is a store, reached like a service. */
-const removeFromCache = (cache: CartCache["Service"], run: CheckoutRun, placed: Placed): StepCall<true> => ({
-  success: CacheRemoved,
-  call: runStep(
-    { name: "cache.delete", kind: "write", idempotent: true },
-    Effect.andThen(
-      cache.remove(placed.cart.cart_id),
-      cache.forgetOwner(ownerKey(fromOwnerRef(run.payload.owner), run.payload.cart_type))
-    ).pipe(
-      Effect.as(true as const),
-      Effect.mapError((e) => new DownstreamUnavailable({ service: "cache", message: e.message }))
-    )
-  )
-})
-
 /** A post-order step the service refused for good: logged, not retried (it would be refused again). */
 const warnIfRefused = (run: CheckoutRun, name: string) => (outcome: Answered<unknown>) =>
   outcome._tag === "Refused"
@@ -72,10 +50,11 @@ const after = <A>(run: CheckoutRun, name: string, call: StepCall<A>): Durable<vo
   Effect.flatMap(mustStep(run, name, call), warnIfRefused(run, name))
 
 /**
- * Once the order stands: 9 coupons marked used, 10 the ordered lines leave the cart, 11 its cached
- * copy goes — each until it is done, side by side, never blocking the answer (DESIGN §6).
+ * Once the order stands: 9 coupons marked used, 10 the ordered lines leave the cart under its lock
+ * (a line added while paying stays) and 11 its cached copy is told — each until it is done, side
+ * by side, never blocking the answer (DESIGN §6).
  */
-export const clearCart = (run: CheckoutRun, placed: Placed, cache: CartCache["Service"]): Durable<void> => {
+export const clearCart = (run: CheckoutRun, placed: Placed): Durable<void> => {
   const { steps, payload } = run
   const orderId = placed.order.id
   return Effect.all(
@@ -83,8 +62,7 @@ export const clearCart = (run: CheckoutRun, placed: Placed, cache: CartCache["Se
       placed.coupons.length === 0
         ? Effect.void
         : after(run, "marketing.markCouponsUsed", steps.markCouponsUsed(run.keyFor("coupons"), placed.coupons, payload.owner.customer_id, orderId)), // 9
-      after(run, "cart.remove", steps.removeCart(placed.cart.cart_id)), // 10
-      after(run, "cache.delete", removeFromCache(cache, run, placed)) // 11
+      after(run, "cart.removeLines", steps.removeOrderedLines(run.owner, payload.cart_type, placed.cart, payload.client_key)) // 10, 11
     ],
     { concurrency: "unbounded", discard: true }
   )

@@ -4,6 +4,7 @@ import { CheckoutFlowsLive } from "@orchestra/core/checkout/CheckoutFlows"
 import { CartFlowsLive } from "@orchestra/core/flows/CartFlowsLive"
 import { SuggestionsFlowLive } from "@orchestra/core/suggestions/SuggestionsFlow"
 import { CartCache } from "@orchestra/core/stores/CartCache"
+import { CartLock } from "@orchestra/core/stores/CartLock"
 import { type Catalog, demoCatalog } from "../catalog/Catalog.ts"
 import type { FaultRule } from "../faults/Fault.ts"
 import { FaultInjector } from "../faults/FaultInjector.ts"
@@ -22,7 +23,7 @@ export const sandboxFlows = (options: { readonly catalog?: Catalog; readonly fau
     )
   )
 
-/** One process's stores: the cart cache, and the checkout workflow engine with its registry. */
-export const MemoryStores = Layer.merge(CartCache.layerMemory, CheckoutEngineMemory)
+/** One process's stores: the cart cache and lock, and the checkout workflow engine with its registry. */
+export const MemoryStores = Layer.mergeAll(CartCache.layerMemory, CartLock.layerMemory, CheckoutEngineMemory)
 
 export const SandboxFlowsInMemory = sandboxFlows().pipe(Layer.provideMerge(MemoryStores))

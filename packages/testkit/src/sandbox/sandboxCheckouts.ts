@@ -6,6 +6,7 @@ import { fingerprintOf } from "@orchestra/core/domain/IdempotencyKey"
 import { Operations } from "@orchestra/core/domain/Operation"
 import type { Owner } from "@orchestra/core/domain/Owner"
 import { CartFlows } from "@orchestra/core/flows/CartFlows"
+import { CartLock } from "@orchestra/core/stores/CartLock"
 import { UpdateOptionsRequest } from "@orchestra/core/flows/requests"
 import { RequestContext } from "@orchestra/core/runtime/RequestContext"
 import { CartCache } from "@orchestra/core/stores/CartCache"
@@ -27,7 +28,7 @@ export const testEngineSettings = (url: Redacted.Redacted<string>): CheckoutEngi
  * database at `url`: checkouts as a server with `DATABASE_URL` runs them, without HTTP.
  */
 export const sandboxFlowsOnPostgres = (url: Redacted.Redacted<string>) =>
-  sandboxFlows().pipe(Layer.provideMerge(Layer.merge(CartCache.layerMemory, checkoutEnginePostgres(url, testEngineSettings(url)))))
+  sandboxFlows().pipe(Layer.provideMerge(Layer.mergeAll(CartCache.layerMemory, CartLock.layerMemory, checkoutEnginePostgres(url, testEngineSettings(url)))))
 
 const asRequest = <A, E, R>(flow: Effect.Effect<A, E, R | RequestContext>) =>
   Effect.flatMap(RequestContext.make({ requestId: `req_${crypto.randomUUID()}`, deadlineMs: 60_000 }), (context) =>

@@ -21,6 +21,7 @@ import { FaultInjector } from "../../src/faults/FaultInjector.ts"
 import { Sandbox } from "../../src/sandbox/Sandbox.ts"
 import { MemoryStores, sandboxFlows } from "../../src/sandbox/SandboxEnvironment.ts"
 import { CartCache } from "@orchestra/core/stores/CartCache"
+import { CartLock } from "@orchestra/core/stores/CartLock"
 import { StoreUnavailable } from "@orchestra/core/stores/StoreUnavailable"
 import { WorkflowEngine } from "effect/workflow"
 import { asRequest, customer, freshCustomer, guest, ops } from "./support.ts"
@@ -348,6 +349,41 @@ describe("checkout saga (in-memory engine, virtual time)", () => {
     }).pipe(Effect.provide(checkoutSandbox()))
   )
 
+  it.effect("phase 2 removes only the ordered lines, under the cart's lock: a line added while paying stays", () =>
+    Effect.gen(function* () {
+      const flows = yield* CartFlows
+      const sandbox = yield* Sandbox
+      const owner = freshCustomer()
+      const cart = yield* readyCart(owner, [{ op: "ADD", product_id: "prod_case", quantity: 1 }])
+      const { result, idempotencyKey } = yield* place(owner, gatewayOnly(cart.totals.net_payable))
+      yield* asRequest(flows.itemsFull({ owner, cartType: "DEFAULT", request: ops({ op: "ADD", product_id: "prod_mug", quantity: 2 }) }))
+      assert.strictEqual((yield* deliver(paymentEvent(result))).outcome, "COMPLETED")
+      yield* finished(idempotencyKey)
+      const left = sandbox.simulators.cart.cartById(cart.cart_id)
+      assert.deepStrictEqual(left?.items.map((line) => [line.product_id, line.quantity]), [["prod_mug", 2]])
+    }).pipe(Effect.provide(checkoutSandbox()))
+  )
+
+  it.effect("DESIGN §3's limits hold at place-order too: a store gone offline since the cart was priced is 422 STORE_OFFLINE, nothing reserved", () =>
+    Effect.gen(function* () {
+      const sandbox = yield* Sandbox
+      const owner = freshCustomer()
+      const cart = yield* readyCart(owner, [{ op: "ADD", product_id: "prod_case", quantity: 1 }])
+      const store = cart.items[0]!.store_id!
+      sandbox.simulators.sellerAdmin.setStoreOnline(store, false)
+      const refused = yield* Effect.flip(place(owner, cod(cart.totals.net_payable)))
+      sandbox.simulators.sellerAdmin.setStoreOnline(store, true)
+      assert.strictEqual(refused._tag, "STORE_OFFLINE")
+      assert.deepStrictEqual((yield* sandbox.simulators.inventory.reservations()).filter((r) => r.cart_id === cart.cart_id), [])
+
+      sandbox.simulators.product.setStatus("prod_case", "INACTIVE")
+      const inactive = yield* Effect.flip(place(owner, cod(cart.totals.net_payable)))
+      sandbox.simulators.product.setStatus("prod_case", "ACTIVE")
+      assert.strictEqual(inactive._tag, "CART_CHANGED")
+      assert.deepInclude((inactive.details as ReadonlyArray<object>)[0]!, { code: "PRODUCT_INACTIVE" })
+    }).pipe(Effect.provide(checkoutSandbox()))
+  )
+
   it.effect("one checkout per cart: a new key while one waits for payment is CHECKOUT_PENDING with that order; after it, a new key goes", () =>
     Effect.gen(function* () {
       const owner = freshCustomer()
@@ -616,7 +652,7 @@ describe("checkout under faults (virtual time)", () => {
       assert.strictEqual(sandbox.simulators.order.orderById(result.order.id)?.order_status, "CONFIRMED")
     }).pipe(
       Effect.provide(
-        checkoutSandbox({ stores: Layer.mergeAll(CartCache.layerMemory, WorkflowEngine.layerMemory, webhookCutAfterRecording) })
+        checkoutSandbox({ stores: Layer.mergeAll(CartCache.layerMemory, CartLock.layerMemory, WorkflowEngine.layerMemory, webhookCutAfterRecording) })
       )
     )
   )
@@ -634,7 +670,7 @@ describe("checkout under faults (virtual time)", () => {
       assert.strictEqual(sandbox.simulators.payment.payments().find((p) => p.payment.order_id === result.order.id)?.payment.status, "SUCCESS")
     }).pipe(
       Effect.provide(
-        checkoutSandbox({ stores: Layer.mergeAll(CartCache.layerMemory, WorkflowEngine.layerMemory, flakyRegistry(3)) })
+        checkoutSandbox({ stores: Layer.mergeAll(CartCache.layerMemory, CartLock.layerMemory, WorkflowEngine.layerMemory, flakyRegistry(3)) })
       )
     )
   )

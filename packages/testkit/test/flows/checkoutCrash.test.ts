@@ -11,6 +11,7 @@ import { CartFlowsLive } from "@orchestra/core/flows/CartFlowsLive"
 import { UpdateOptionsRequest } from "@orchestra/core/flows/requests"
 import { defaultStepPolicy, StepPolicy } from "@orchestra/core/runtime/StepPolicy"
 import { CartCache } from "@orchestra/core/stores/CartCache"
+import { CartLock } from "@orchestra/core/stores/CartLock"
 import { type CheckoutRecord, CheckoutRegistry, isTerminal } from "@orchestra/core/stores/CheckoutRegistry"
 import { demoCatalog } from "../../src/catalog/Catalog.ts"
 import { Fault, makeGate, openGate } from "../../src/faults/Fault.ts"
@@ -29,7 +30,7 @@ const webhook = Schema.decodeUnknownSync(PaymentWebhook)
 const World = CartFlowsLive.pipe(
   Layer.provideMerge(SandboxDownstreams),
   Layer.provideMerge(Layer.merge(Sandbox.make(demoCatalog), FaultInjector.make())),
-  Layer.provideMerge(CartCache.layerMemory),
+  Layer.provideMerge(Layer.merge(CartCache.layerMemory, CartLock.layerMemory)),
   // Calls are held at gates, never timed out: a restart, not a timer, decides what happens next.
   Layer.provideMerge(
     Layer.succeed(StepPolicy, { ...defaultStepPolicy, requestDeadlineMs: 120_000, readTimeoutMs: 120_000, writeTimeoutMs: 120_000 })
@@ -197,13 +198,14 @@ const phaseOneSteps = [
   "inventory.checkAvailability",
   "product.search",
   "sellerAdmin.taxSettings",
+  "sellerAdmin.storeStatus",
   "inventory.reserve",
   "order.createMaster",
   "order.createSubOrders",
   "order.setPaymentStatus",
   "payment.initiate"
 ]
-const phaseTwoSteps = ["inventory.deduct", "order.setPaymentStatus", "cart.remove", "notification.send", "event.publish", "loyalty.reward"]
+const phaseTwoSteps = ["inventory.deduct", "order.setPaymentStatus", "cart.removeLines", "notification.send", "event.publish", "loyalty.reward"]
 const undoSteps = ["payment.refund", "order.cancel", "inventory.releaseReservations"]
 
 describe.skipIf(skipPostgres)("checkout crash points (PostgreSQL engine, the orchestrator restarted in-process)", () => {
