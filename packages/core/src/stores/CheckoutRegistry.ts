@@ -1,4 +1,5 @@
 import { Clock, Context, Deferred, Effect, Layer, Option, Schema } from "effect"
+import { makeChangeSignals } from "./changeSignals.ts"
 import { StoreUnavailable } from "./StoreUnavailable.ts"
 
 /**
@@ -124,7 +125,8 @@ export interface CheckoutRegistryShape {
   readonly counts: Fails<CheckoutCounts>
   /**
    * The checkout once `ready` holds for it, or as it is when `until` (epoch ms) passes (none: no
-   * such checkout). Polls shared storage; the memory registry wakes on every change.
+   * such checkout). Wakes on every change this process makes; shared storage is polled for the
+   * changes of other processes.
    */
   readonly awaitRecord: (
     executionId: string,
@@ -172,22 +174,7 @@ export class CheckoutRegistry extends Context.Service<CheckoutRegistry, Checkout
       const carts = new Map<string, string>()
       const events = new Map<string, string>()
       const steps = new Map<string, Array<CheckoutStep>>()
-      // Completed and dropped on every change of a checkout, so waiters look again.
-      const changes = new Map<string, Deferred.Deferred<void>>()
-      const nextChange = (executionId: string) => {
-        let change = changes.get(executionId)
-        if (change === undefined) {
-          change = Deferred.makeUnsafe<void>()
-          changes.set(executionId, change)
-        }
-        return change
-      }
-      const changed = (executionId: string) =>
-        Effect.suspend(() => {
-          const change = changes.get(executionId)
-          changes.delete(executionId)
-          return change === undefined ? Effect.void : Effect.asVoid(Deferred.succeed(change, undefined))
-        })
+      const { next: nextChange, changed, forget } = makeChangeSignals()
       const get = (executionId: string) => Effect.sync(() => Option.fromNullishOr(records.get(executionId)))
       const all = () => [...records.values()]
       return CheckoutRegistry.of({
@@ -267,10 +254,11 @@ export class CheckoutRegistry extends Context.Service<CheckoutRegistry, Checkout
         awaitRecord: (executionId, until, ready) =>
           Effect.gen(function* () {
             while (true) {
+              const change = nextChange(executionId)
               const record = records.get(executionId)
               const left = until - (yield* Clock.currentTimeMillis)
               if (record === undefined || ready(record) || left <= 0) return Option.fromNullishOr(record)
-              yield* Effect.timeoutOption(Deferred.await(nextChange(executionId)), left)
+              yield* Effect.timeoutOption(Deferred.await(change), left)
             }
           }),
         removeFinishedBefore: (before, limit) =>
@@ -281,7 +269,7 @@ export class CheckoutRegistry extends Context.Service<CheckoutRegistry, Checkout
             for (const record of removed) {
               records.delete(record.execution_id)
               steps.delete(record.execution_id)
-              changes.delete(record.execution_id)
+              forget(record.execution_id)
             }
             return removed.map((r) => r.execution_id)
           })

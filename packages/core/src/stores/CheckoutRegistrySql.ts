@@ -1,4 +1,4 @@
-import { Clock, Effect, Layer, Option, Schedule, Schema } from "effect"
+import { Clock, Deferred, Effect, Layer, Option, Schedule, Schema } from "effect"
 import { SqlClient } from "effect/sql"
 import {
   applyUpdate,
@@ -12,9 +12,13 @@ import {
   registryUnavailable,
   terminalStates
 } from "./CheckoutRegistry.ts"
+import { makeChangeSignals } from "./changeSignals.ts"
 
-/** How often a request waiting on a checkout (its answer, its end) looks again. */
-const POLL_MS = 25
+/**
+ * How often a request waiting on a checkout (its answer, its end) looks again when the checkout
+ * runs on another process; a change made by this process wakes it at once.
+ */
+const POLL_MS = 100
 
 const terminal = [...terminalStates]
 
@@ -147,6 +151,7 @@ export const CheckoutRegistrySql = Layer.effect(
         Effect.map((found) => Option.fromNullishOr(found[0]))
       )
     const get = (executionId: string) => selectOne(executionId).pipe(Effect.mapError(registryUnavailable))
+    const signals = makeChangeSignals()
 
     return CheckoutRegistry.of({
       claim: (input) =>
@@ -191,6 +196,7 @@ export const CheckoutRegistrySql = Layer.effect(
               payment_window_ends_at = ${next.payment_window_ends_at ?? null},
               updated_at = ${next.updated_at}
             WHERE execution_id = ${executionId}`
+          yield* signals.changed(executionId)
         }).pipe(Effect.mapError(registryUnavailable)),
 
       holdCart: (cartKey, executionId) =>
@@ -294,12 +300,14 @@ export const CheckoutRegistrySql = Layer.effect(
       awaitRecord: (executionId, until, ready) =>
         Effect.gen(function* () {
           while (true) {
+            const change = signals.next(executionId)
             const record = yield* get(executionId)
             const left = until - (yield* Clock.currentTimeMillis)
             if (Option.isNone(record) || ready(record.value) || left <= 0) return record
-            yield* Effect.sleep(Math.min(POLL_MS, left))
+            yield* Effect.timeoutOption(Deferred.await(change), Math.min(POLL_MS, left))
           }
-        }),
+          // A checkout run by another process never signals here: drop its signal rather than keep it.
+        }).pipe(Effect.ensuring(Effect.sync(() => signals.forget(executionId)))),
 
       removeFinishedBefore: (before, limit) =>
         sql.withTransaction(
