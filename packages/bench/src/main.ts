@@ -4,6 +4,7 @@ import os from "node:os"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
+import { postgresAdminUrl, postgresAnswers } from "@orchestra/testkit/postgres/TestDatabase"
 import { buildAll, outputOf } from "../../http/scripts/build.ts"
 import { runOverload } from "./overload.ts"
 import { consoleTable, markdown, NOTES_MARKER } from "./report.ts"
@@ -81,6 +82,7 @@ if (!fromSource && values["no-build"] !== true) {
 const skipped: Array<string> = []
 const outcomes: Array<GroupOutcome> = []
 const redis = selected.some((g) => g.store === "redis") ? await redisAnswers() : true
+const postgres = selected.some((g) => g.engine === "postgres") ? await postgresAnswers() : true
 
 log(
   `pnpm bench${quick ? " --quick" : ""}: ${durationS} s measured + ${warmupS} s warm-up per side and scenario; Node ${process.version}; ${fromSource ? "from the TypeScript sources" : "bundles"}; node flags: ${nodeFlags.join(" ") || "none"}`
@@ -88,6 +90,10 @@ log(
 for (const group of selected) {
   if (group.store === "redis" && !redis) {
     skipped.push(...group.scenarios.map((s) => `${scenarioName(s, group)} (${group.mode}): no Redis answering on 127.0.0.1:6379`))
+    continue
+  }
+  if (group.engine === "postgres" && !postgres) {
+    skipped.push(...group.scenarios.map((s) => `${scenarioName(s, group)} (${group.mode}): no PostgreSQL answering at ${postgresAdminUrl}`))
     continue
   }
   log(`${groupName(group)}:`)

@@ -92,6 +92,50 @@ const overloadSection = (results: ReadonlyArray<OverloadResult>) => {
   return lines
 }
 
+/** Each place-order run on the PostgreSQL engine, beside the in-memory engine's run of the same load and mode. */
+const durableSection = (results: BenchResults) => {
+  const durable = results.scenarios.filter((s) => s.ours_pg_transactions_per_ok !== undefined)
+  if (durable.length === 0) return []
+  const inMemory = (s: ScenarioResult) =>
+    results.scenarios.find(
+      (m) =>
+        m.ours_pg_transactions_per_ok === undefined &&
+        m.flow === s.flow &&
+        m.mode === s.mode &&
+        m.connections === s.connections &&
+        m.downstream_latency_ms === s.downstream_latency_ms
+    )
+  const ratio = (a: number | null | undefined, b: number | null | undefined) => (a == null || b == null || b === 0 ? undefined : a / b)
+  return [
+    "## Durable checkout: the engine on PostgreSQL",
+    "",
+    "Ours as deployed, its checkouts durable on a PostgreSQL database of the run's own (`DATABASE_URL`, default poll interval),",
+    "against the baseline (the same steps, nothing durable) and against ours' in-memory engine (the sandbox's) at the same",
+    "load when this run has it. `pg transactions per checkout` counts the database's commits and rollbacks over the",
+    "measured runs (the engine's idle polling included) per successful checkout.",
+    "",
+    mdTable(
+      ["scenario", "mode", "ours/base rps", "base/ours cpu per req", "ours p50 / p99 ms", "pg / memory engine cpu per req", "pg − memory engine p50 / p99 ms", "pg transactions per checkout"],
+      durable.map((s) => {
+        const m = inMemory(s)
+        return [
+          s.name,
+          s.mode,
+          fmt(s.ratio_rps, 2),
+          fmt(s.ratio_cpu, 2),
+          `${fmt(s.ours.p50_ms, 2)} / ${fmt(s.ours.p99_ms, 1)}`,
+          m === undefined ? "–" : `${fmt(ratio(s.ours.cpu_ms_per_request, m.ours.cpu_ms_per_request), 2)}×`,
+          m === undefined || s.ours.p50_ms === null || m.ours.p50_ms === null || s.ours.p99_ms === null || m.ours.p99_ms === null
+            ? "–"
+            : `${signed(s.ours.p50_ms - m.ours.p50_ms)} / ${signed(s.ours.p99_ms - m.ours.p99_ms, 1)}`,
+          fmt(s.ours_pg_transactions_per_ok, 1)
+        ]
+      })
+    ),
+    ""
+  ]
+}
+
 /** Marks where the generated part of RESULTS.md ends; what follows is kept across runs. */
 export const NOTES_MARKER = "<!-- Everything below this line is written by hand and kept when `pnpm bench` rewrites this file. -->"
 
@@ -167,6 +211,7 @@ export const markdown = (results: BenchResults, notes: string) => {
     ),
     ""
   )
+  lines.push(...durableSection(results))
   if (results.overload !== undefined && results.overload.length > 0) lines.push(...overloadSection(results.overload))
   if (results.skipped.length > 0) lines.push("## Skipped", "", ...results.skipped.map((s) => `- ${s}`), "")
   const differing = results.scenarios.filter((s) => !s.parity)

@@ -46,7 +46,12 @@ export const ScenarioResult = Schema.Struct({
   overhead_p99_ms: Figure,
   /** Whether one probe request answered the same body on both sides (ids and timestamps masked). */
   parity: Schema.Boolean,
-  parity_note: Schema.optionalKey(Schema.String)
+  parity_note: Schema.optionalKey(Schema.String),
+  /**
+   * Checkout engine on PostgreSQL only: transactions in ours' database over the measured runs (its
+   * idle polling included) per successful checkout. What durability costs the database.
+   */
+  ours_pg_transactions_per_ok: Schema.optionalKey(Figure)
 })
 export type ScenarioResult = typeof ScenarioResult.Type
 

@@ -2,6 +2,7 @@ import { redisAnswers as redisAnswersAt } from "@orchestra/core/stores/redisAnsw
 import { freePort } from "@orchestra/testkit/net/freePort"
 import { sandboxServiceUrls } from "@orchestra/testkit/sandbox/SandboxServer"
 import { Redis } from "ioredis"
+import { createBenchDatabase, STATISTICS_DELAY_MS } from "./benchDatabase.ts"
 import { figuresOf, type LoadFigures, type LoadRun, type LoadSpec, runLoad } from "./load.ts"
 import { type Server, sampleRss, startServer } from "./procs.ts"
 import type { ScenarioResult, SideResult } from "./results.ts"
@@ -91,7 +92,7 @@ export const cleanRedis = async () => {
 export const redisAnswers = () => redisAnswersAt(redisUrlOf("ours"))
 
 export const groupName = (group: Group) =>
-  `${group.mode}, ${group.store} stores${group.latencyMs > 0 ? `, +${group.latencyMs} ms per downstream call` : ""}`
+  `${group.mode}, ${group.store} stores${group.engine === "postgres" ? ", checkout engine on PostgreSQL" : ""}${group.latencyMs > 0 ? `, +${group.latencyMs} ms per downstream call` : ""}`
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -278,9 +279,11 @@ export const runGroup = async (group: Group, options: RunOptions): Promise<Group
   const name = groupName(group)
   const { log } = options
   const servers: Array<Server> = []
+  const database = group.engine === "postgres" ? await createBenchDatabase() : undefined
   try {
     if (group.store === "redis") await cleanRedis()
-    const { ours, baseline } = await startGroupServers(group, options, CLOSED_LOOP_OURS_ENV, servers)
+    const oursEnv = database === undefined ? CLOSED_LOOP_OURS_ENV : { ...CLOSED_LOOP_OURS_ENV, DATABASE_URL: database.url }
+    const { ours, baseline } = await startGroupServers(group, options, oursEnv, servers)
     const rss = {
       ours: { start: ours.rssMb(), peak: ours.rssMb() },
       baseline: { start: baseline.rssMb(), peak: baseline.rssMb() }
@@ -372,6 +375,12 @@ export const runGroup = async (group: Group, options: RunOptions): Promise<Group
       const cpuMs: Record<Side, number> = { ours: 0, baseline: 0 }
       const rssPeak: Record<Side, number> = { ours: 0, baseline: 0 }
       const exhausted = (side: Side) => scenario.flow === "place-order" && nextOrder[side] >= options.sizes.orders
+      const transactionsAt = async () => {
+        if (database === undefined) return undefined
+        await sleep(STATISTICS_DELAY_MS)
+        return database.transactions()
+      }
+      const transactionsBefore = await transactionsAt()
       for (const [slice, seconds] of slicesOf(options.durationS).entries()) {
         for (const side of slice % 2 === 0 ? sides : [...sides].reverse()) {
           if (exhausted(side)) continue
@@ -383,6 +392,7 @@ export const runGroup = async (group: Group, options: RunOptions): Promise<Group
           rssPeak[side] = Math.max(rssPeak[side], stopSampling())
         }
       }
+      const transactionsAfter = await transactionsAt()
       const measured: Partial<Record<Side, { figures: LoadFigures; rssPeak: number; cpuPerRequest: number }>> = {}
       for (const side of sides) {
         const figures = figuresOf(runs[side])
@@ -413,7 +423,10 @@ export const runGroup = async (group: Group, options: RunOptions): Promise<Group
         overhead_p50_ms: nullable(round(o.figures.p50_ms - b.figures.p50_ms)),
         overhead_p99_ms: nullable(round(o.figures.p99_ms - b.figures.p99_ms)),
         parity,
-        ...(parityNote === undefined ? {} : { parity_note: parityNote })
+        ...(parityNote === undefined ? {} : { parity_note: parityNote }),
+        ...(transactionsBefore === undefined || transactionsAfter === undefined
+          ? {}
+          : { ours_pg_transactions_per_ok: o.figures.ok > 0 ? nullable(round((transactionsAfter - transactionsBefore) / o.figures.ok)) : null })
       }
       results.push(result)
       log(
@@ -424,5 +437,6 @@ export const runGroup = async (group: Group, options: RunOptions): Promise<Group
   } finally {
     for (const server of [...servers].reverse()) await server.stop()
     if (group.store === "redis") await cleanRedis().catch(() => {})
+    await database?.drop()
   }
 }

@@ -19,6 +19,12 @@ export interface Group {
   readonly store: StoreKind
   /** Added to every downstream call by the sandbox's fault injector (`*=latency:<n>ms`). */
   readonly latencyMs: number
+  /**
+   * Ours' checkout engine: `postgres` runs it as deployed, durable on a database of the bench's own
+   * (`DATABASE_URL`); without it ours runs the sandbox's in-memory engine, as `pnpm start` does.
+   * The baseline has no engine either way: it places the order without durability.
+   */
+  readonly engine?: "postgres"
   readonly scenarios: ReadonlyArray<Scenario>
 }
 
@@ -42,6 +48,7 @@ export const scenarioName = (scenario: Scenario, group: Group) =>
     scenario.flow,
     scenario.flow === "place-order" ? "cod" : `${scenario.lines}-line${scenario.lines === 1 ? "" : "s"}`,
     ...(scenario.flow === "cached-get" || group.store === "redis" ? [group.store] : []),
+    ...(group.engine === "postgres" ? ["pg"] : []),
     `${scenario.connections}c`,
     ...(group.latencyMs > 0 ? [`+${group.latencyMs}ms`] : [])
   ].join(" ")
@@ -182,10 +189,21 @@ export const fullGroups: ReadonlyArray<Group> = [
     store: "memory",
     latencyMs: 10,
     scenarios: everyFlow(100)
-  }
+  },
+  // Checkout as deployed, durable on PostgreSQL: against the baseline, and against the in-memory
+  // engine's runs above, what durability costs per checkout.
+  {
+    mode: "in-process",
+    store: "memory",
+    latencyMs: 0,
+    engine: "postgres",
+    scenarios: [scenario("place-order", 1, 100), scenario("place-order", 1, 10)]
+  },
+  { mode: "http", store: "memory", latencyMs: 0, engine: "postgres", scenarios: [scenario("place-order", 1, 100)] },
+  { mode: "in-process", store: "memory", latencyMs: 10, engine: "postgres", scenarios: [scenario("place-order", 1, 10)] }
 ]
 
-/** The smoke run: each flow once in-process, the full GET over HTTP; a harness check, not numbers. */
+/** The smoke run: each flow once in-process, the full GET over HTTP, a durable checkout; a harness check, not numbers. */
 export const quickGroups: ReadonlyArray<Group> = [
   {
     mode: "in-process",
@@ -193,5 +211,6 @@ export const quickGroups: ReadonlyArray<Group> = [
     latencyMs: 0,
     scenarios: everyFlow(10)
   },
-  { mode: "http", store: "memory", latencyMs: 0, scenarios: [scenario("full-get", 20, 10)] }
+  { mode: "http", store: "memory", latencyMs: 0, scenarios: [scenario("full-get", 20, 10)] },
+  { mode: "in-process", store: "memory", latencyMs: 0, engine: "postgres", scenarios: [scenario("place-order", 1, 10)] }
 ]

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { promisify } from "node:util"
 import { describe, expect, it } from "@effect/vitest"
+import { postgresAnswers } from "@orchestra/testkit/postgres/TestDatabase"
 import { decodeResults } from "../src/results.ts"
 
 const run = promisify(execFile)
@@ -25,13 +26,21 @@ describe("pnpm bench --quick", () => {
       })
       const results = decodeResults(JSON.parse(readFileSync(join(out, "results.json"), "utf8")))
       expect(results.quick).toBe(true)
-      expect(results.scenarios.map((s) => `${s.mode} ${s.flow}`)).toEqual([
+      const postgres = process.env.CI !== undefined || (await postgresAnswers())
+      expect(results.scenarios.map((s) => `${s.mode} ${s.flow}${s.ours_pg_transactions_per_ok === undefined ? "" : " pg"}`)).toEqual([
         "in-process cached-get",
         "in-process full-get",
         "in-process items-full",
         "in-process place-order",
-        "http full-get"
+        "http full-get",
+        // The durable engine's run needs PostgreSQL: without it (never in CI) the run says it skipped it.
+        ...(postgres ? ["in-process place-order pg"] : [])
       ])
+      if (!postgres) expect(results.skipped.join("\n")).toContain("no PostgreSQL answering")
+      // Every durable checkout wrote to the engine's database: its workflow, its activities, its replies.
+      for (const scenario of results.scenarios.filter((s) => s.ours_pg_transactions_per_ok !== undefined)) {
+        expect(scenario.ours_pg_transactions_per_ok, scenario.name).toBeGreaterThan(1)
+      }
       for (const scenario of results.scenarios) {
         expect(scenario.parity, `${scenario.name}: ${scenario.parity_note ?? ""}`).toBe(true)
         expect(scenario.ours.ok, scenario.name).toBeGreaterThan(0)

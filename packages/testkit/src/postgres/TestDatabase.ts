@@ -4,7 +4,8 @@ import { Context, Effect, Layer, Redacted } from "effect"
 /** The server tests reach PostgreSQL at (`POSTGRES_URL`; default the machine's, trust auth): its `postgres` database. */
 export const postgresAdminUrl = process.env.POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres"
 
-const withAdmin = <A, E>(use: (sql: PgClient.PgClient) => Effect.Effect<A, E>) =>
+/** `use` over a connection of its own to the `postgres` database: to make and drop databases, and read their statistics. */
+export const withPostgresAdmin = <A, E>(use: (sql: PgClient.PgClient) => Effect.Effect<A, E>) =>
   Effect.flatMap(PgClient.PgClient, use).pipe(Effect.provide(PgClient.layer({ url: Redacted.make(postgresAdminUrl), connectTimeout: "2 seconds" })))
 
 /**
@@ -13,7 +14,7 @@ const withAdmin = <A, E>(use: (sql: PgClient.PgClient) => Effect.Effect<A, E>) =
  */
 export const postgresAnswers = (): Promise<boolean> =>
   Effect.runPromise(
-    withAdmin((sql) => sql`SELECT 1`).pipe(
+    withPostgresAdmin((sql) => sql`SELECT 1`).pipe(
       Effect.timeout("3 seconds"),
       Effect.as(true),
       Effect.catchCause(() => Effect.succeed(false))
@@ -29,12 +30,12 @@ export class TestDatabase extends Context.Service<TestDatabase, { readonly name:
     Effect.acquireRelease(
       Effect.gen(function* () {
         const name = `orchestra_test_${crypto.randomUUID().replaceAll("-", "")}`
-        yield* withAdmin((sql) => sql.unsafe(`CREATE DATABASE ${name}`))
+        yield* withPostgresAdmin((sql) => sql.unsafe(`CREATE DATABASE ${name}`))
         const url = new URL(postgresAdminUrl)
         url.pathname = `/${name}`
         return { name, url: Redacted.make(url.toString()) }
       }),
-      ({ name }) => Effect.ignore(withAdmin((sql) => sql.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)))
+      ({ name }) => Effect.ignore(withPostgresAdmin((sql) => sql.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)))
     ).pipe(Effect.orDie)
   )
 }
