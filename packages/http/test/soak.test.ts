@@ -762,6 +762,9 @@ const soak = (profile: SoakProfile) => {
           )
           for (const [key, count] of Object.entries(seen)) check(count === 1, () => `${count} checkouts for the ${what} ${key}`)
         }
+        // Each checkout a restart caught unfinished was resumed by a later life and finished there.
+        const finished = new Set(rows.filter((row) => isTerminal(row.state)).map((row) => row.execution_id))
+        for (const id of unfinishedAtRestart) check(finished.has(id), () => `checkout ${id}, unfinished at a restart, never finished`)
         const checkoutOrders = new Set(rows.map((row) => row.order_id))
         for (const entry of orders) check(checkoutOrders.has(entry.order.id), () => `order ${entry.order.id} belongs to no checkout`)
         for (const entry of orders) {
