@@ -766,7 +766,14 @@ const soak = (profile: SoakProfile) => {
         const finished = new Set(rows.filter((row) => isTerminal(row.state)).map((row) => row.execution_id))
         for (const id of unfinishedAtRestart) check(finished.has(id), () => `checkout ${id}, unfinished at a restart, never finished`)
         const checkoutOrders = new Set(rows.map((row) => row.order_id))
-        for (const entry of orders) check(checkoutOrders.has(entry.order.id), () => `order ${entry.order.id} belongs to no checkout`)
+        for (const entry of orders) {
+          check(checkoutOrders.has(entry.order.id), () => {
+            // What the owner's checkouts were: which of them made this order without knowing it.
+            const owner = entry.owner.customer_id ?? entry.owner.session_id ?? "?"
+            const theirs = rows.filter((row) => row.scope.endsWith(`:${owner}`)).map((row) => [row.state, row.order_id])
+            return `order ${entry.order.id} (${entry.order.order_status}, ${owner}, cart ${entry.cart_id}) belongs to no checkout; the owner's: ${JSON.stringify(theirs)}`
+          })
+        }
         for (const entry of orders) {
           const status = entry.order.order_status
           check(status === "CONFIRMED" || status === "CANCELLED", () => `order ${entry.order.id} still ${status} after its payment window`)
