@@ -143,8 +143,13 @@ export const phaseOne = (run: CheckoutRun) =>
         run.compensations,
         "order.createMaster",
         steps.createMaster(run.keyFor("order"), payload.owner, cart, orderTotalsOf(cart.totals)),
-        // Cancelling the master cancels its sub-orders with it.
-        (made, reason) => Effect.asVoid(mustStep(run, "undo:order.cancel", steps.cancelOrder(made.id, reason)))
+        // Cancelling the master cancels its sub-orders with it. The checkout names the order first:
+        // one whose answer was lost is known only from here, and operators look checkouts up by it.
+        (made, reason) =>
+          Effect.andThen(
+            run.record("order-undone", { order_id: made.id, order_number: made.number }),
+            Effect.asVoid(mustStep(run, "undo:order.cancel", steps.cancelOrder(made.id, reason)))
+          )
       ),
       unexpected("order")
     ) // 4

@@ -565,7 +565,7 @@ describe("checkout under faults (virtual time)", () => {
     }).pipe(Effect.provide(checkoutSandbox()))
   )
 
-  it.effect("a master order whose answer was lost is learnt by its key and cancelled; the stock is released", () =>
+  it.effect("a master order whose answer was lost is learnt by its key and cancelled; the stock is released; the checkout names it", () =>
     Effect.gen(function* () {
       const sandbox = yield* Sandbox
       const injector = yield* FaultInjector
@@ -581,6 +581,8 @@ describe("checkout under faults (virtual time)", () => {
       assert.deepStrictEqual(orders.map((o) => o.order.order_status), ["CANCELLED"])
       assert.deepStrictEqual(yield* heldReservations(cart.cart_id), [])
       assert.isDefined(sandbox.simulators.cart.cartById(cart.cart_id))
+      // An operator finds the cancelled order's checkout by the order's id (found by the chaos soak).
+      assert.strictEqual((yield* checkoutUnder("lost-order"))?.order_id, orders[0]!.order.id)
     }).pipe(Effect.provide(checkoutSandbox()))
   )
 
