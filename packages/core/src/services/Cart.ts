@@ -1,7 +1,7 @@
 import { Context, Schema } from "effect"
 import { HttpApi, HttpApiEndpoint, HttpApiGroup } from "effect/http-api"
 import { Cart, GiftWrap, OperationResult } from "../domain/Cart.ts"
-import { CartOptionsFields } from "../domain/CartOptions.ts"
+import { CartOptionsFields, CouponRef } from "../domain/CartOptions.ts"
 import { CartId, ItemId } from "../domain/Ids.ts"
 import { Currency } from "../domain/Money.ts"
 import { AddOperation, DeleteOperation, SetOperation, UpdateOperation } from "../domain/Operation.ts"
@@ -148,6 +148,34 @@ export const CartGroup = HttpApiGroup.make("cart")
         removed: Schema.Array(ItemId),
         /** The item ids that kept a quantity (it grew while the order was placed). */
         reduced: Schema.Array(ItemId)
+      }),
+      error: [ResourceNotFound, ResourceConflict]
+    })
+  )
+
+  // Not in the seed: a guest's cart merged into the customer's on sign-in (issue 15), in one write
+  // so that it is atomic — the lines added, the coupons kept and the guest cart deleted together,
+  // or nothing — and keyed, so a retry whose first reply was lost cannot merge twice. The
+  // orchestrator decides what fits (the operations are ADDs it checked against the limits) and
+  // which coupons still validate; the service applies them. The fence is the target cart's lock,
+  // `source_fence` the guest cart's: both are held while the merge is sent.
+  .add(
+    HttpApiEndpoint.post("merge", "/api/carts/:cart_id/merge", {
+      params: { cart_id: CartId },
+      payload: Schema.Struct({
+        source_cart_id: CartId,
+        operations: Schema.Array(Schema.Struct({ ...AddOperation.fields, ...Indexed })),
+        coupons: Schema.Array(CouponRef),
+        source_fence: WriteGuard.fields.fence,
+        ...WriteGuard.fields
+      }),
+      success: Schema.Struct({
+        /** One per operation, in their order; a replay answers the first merge's results. */
+        results: Schema.Array(OperationResult),
+        /** The target cart as it is now. */
+        cart: Cart,
+        /** The guest cart, deleted by the merge. */
+        source_cart_id: CartId
       }),
       error: [ResourceNotFound, ResourceConflict]
     })

@@ -43,6 +43,10 @@ const expectRefusal = <A, E extends { readonly _tag: string }, R>(
     Effect.catchCause(() => Effect.fail(new ContractViolation({ step, message: `expected ${tag}, the call succeeded` })))
   )
 
+/** A cart's lines as `product×quantity`, sorted: what a check compares. */
+const quantities = (items: ReadonlyArray<{ readonly product_id: string; readonly quantity: number }>) =>
+  items.map((line) => `${line.product_id}×${line.quantity}`).sort().join(",")
+
 const domain_id = Ids.DomainId.make("dom_demo")
 const customer_id = Ids.CustomerId.make("cust_1")
 const INR = Currency.make("INR")
@@ -180,8 +184,6 @@ export const contractChecks: ReadonlyArray<ContractCheck> = [
         params: { cart_id },
         payload: { lines: [{ item_id: caseLine.item_id, quantity: 1 }], idempotency_key: "contract-order-1" }
       })
-      const quantities = (items: ReadonlyArray<{ readonly product_id: string; readonly quantity: number }>) =>
-        items.map((line) => `${line.product_id}×${line.quantity}`).sort().join(",")
       yield* expect(
         "cart.removeLines",
         quantities(taken.cart?.items ?? []) === "prod_case×1,prod_screen×1" && taken.reduced[0] === caseLine.item_id,
@@ -204,6 +206,48 @@ export const contractChecks: ReadonlyArray<ContractCheck> = [
       yield* cart.remove({ params: { cart_id: other.cart_id }, payload: { idempotency_key: "contract-delete-1", fence: 1 } })
       const removedAgain = yield* cart.remove({ params: { cart_id: other.cart_id }, payload: { idempotency_key: "contract-delete-1", fence: 1 } })
       yield* expect("cart.remove", removedAgain.deleted, "a keyed removal sent again must answer it again")
+    })
+  },
+  {
+    step: "cart.merge: a guest cart into a customer's, atomic and keyed",
+    run: Effect.gen(function* () {
+      const cart = yield* CartService
+      const stamp = Date.now()
+      const customerKey = { domain_id, customer_id: Ids.CustomerId.make(`contract_merge_${stamp}`), cart_type: "DEFAULT" as const }
+      const guestKey = { domain_id, session_id: Ids.SessionId.make(`contract_merge_${stamp}`), cart_type: "DEFAULT" as const }
+      const target = yield* cart.findOrCreate({ payload: { ...customerKey, currency: INR } })
+      const guest = yield* cart.findOrCreate({ payload: { ...guestKey, currency: INR } })
+      yield* cart.applyBatch({ params: { cart_id: target.cart_id }, payload: { operations: [{ op: "ADD", product_id: caseId, quantity: 1, index: 0 }] } })
+      yield* cart.applyBatch({ params: { cart_id: guest.cart_id }, payload: { operations: [{ op: "ADD", product_id: caseId, quantity: 2, index: 0 }] } })
+      const merge = {
+        params: { cart_id: target.cart_id },
+        payload: {
+          source_cart_id: guest.cart_id,
+          operations: [
+            { op: "ADD" as const, product_id: caseId, quantity: 2, index: 0 },
+            { op: "ADD" as const, product_id: Ids.ProductId.make("prod_screen"), quantity: 1, index: 1 }
+          ],
+          coupons: [{ code: Ids.CouponCode.make("SAVE20") }],
+          idempotency_key: `contract-merge-${stamp}`
+        }
+      }
+      const merged = yield* cart.merge(merge)
+      yield* expect(
+        "cart.merge",
+        quantities(merged.cart.items) === "prod_case×3,prod_screen×1" && merged.results.every((r) => r.status === "SUCCESS"),
+        `the operations were not applied in one go: ${JSON.stringify(merged.cart.items)}`
+      )
+      yield* expect("cart.merge", (merged.cart.coupons ?? []).some((c) => c.code === "SAVE20"), "the coupons sent were not added")
+      yield* expectRefusal("cart.find", cart.find({ payload: guestKey }), "ResourceNotFound")
+      // Sent again with its key (its first reply lost): the first answer, nothing merged twice.
+      const again = yield* cart.merge(merge)
+      yield* expect(
+        "cart.merge",
+        quantities(again.cart.items) === "prod_case×3,prod_screen×1" && again.cart.version === merged.cart.version && again.results.length === 2,
+        `a keyed merge sent twice merged twice: ${JSON.stringify(again.cart.items)}`
+      )
+      // Without its key, a merge of a guest cart that is gone is refused.
+      yield* expectRefusal("cart.merge", cart.merge({ ...merge, payload: { ...merge.payload, idempotency_key: `contract-merge-other-${stamp}` } }), "ResourceNotFound")
     })
   },
   {

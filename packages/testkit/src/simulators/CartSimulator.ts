@@ -1,6 +1,7 @@
 import { Clock, Effect } from "effect"
 import { type Cart, type OperationResult, zeroTotals } from "@orchestra/core/domain/Cart"
 import { applyOperations } from "@orchestra/core/domain/CartLines"
+import { MAX_COUPONS } from "@orchestra/core/domain/CartOptions"
 import { CartId, ItemId } from "@orchestra/core/domain/Ids"
 import type { CartType, OwnerRef } from "@orchestra/core/domain/Owner"
 import { CartConflict, type CartGroup, type ComputeInput, type WriteGuard } from "@orchestra/core/services/Cart"
@@ -20,6 +21,10 @@ type PricingInput = Required<ComputeInput>
 interface LinesRemoved {
   readonly removed: ReadonlyArray<ItemId>
   readonly reduced: ReadonlyArray<ItemId>
+}
+interface MergeStored {
+  readonly results: ReadonlyArray<OperationResult>
+  readonly source_cart_id: CartId
 }
 const noInput: PricingInput = { products: [], promotions: [], coupons: [], tax_settings: [], delivery_charges: [] }
 
@@ -51,6 +56,7 @@ export const makeCartSimulator = (_catalog: Catalog): Effect.Effect<CartSimulato
     const optionAnswers = new Map<string, true>()
     const removeAnswers = new Map<string, true>()
     const removeLinesAnswers = new Map<string, LinesRemoved>()
+    const mergeAnswers = new Map<string, MergeStored>()
     let cartSeq = 0
     let itemSeq = 0
 
@@ -90,7 +96,7 @@ export const makeCartSimulator = (_catalog: Catalog): Effect.Effect<CartSimulato
       cartId: string,
       guard: WriteGuard,
       replay: (stored: Stored) => Effect.Effect<A, ResourceNotFound>,
-      write: (cart: Cart) => Effect.Effect<{ readonly answer: A; readonly stored: Stored }>
+      write: (cart: Cart) => Effect.Effect<{ readonly answer: A; readonly stored: Stored }, ResourceConflict | ResourceNotFound>
     ): Effect.Effect<A, ResourceConflict | ResourceNotFound> =>
       Effect.suspend(() => {
         const key = guard.idempotency_key === undefined ? undefined : `${cartId}|${guard.idempotency_key}`
@@ -221,6 +227,30 @@ export const makeCartSimulator = (_catalog: Catalog): Effect.Effect<CartSimulato
             Effect.sync(() => {
               forget(cart)
               return { answer: { cart_id: cart.cart_id, deleted: true }, stored: true as const }
+            })
+        ),
+
+      merge: ({ params, payload }) =>
+        guarded(
+          mergeAnswers,
+          params.cart_id,
+          payload,
+          (stored) => Effect.map(existing(params.cart_id), (cart) => ({ ...stored, cart })),
+          (cart) =>
+            Effect.gen(function* () {
+              // Checked before anything changes: the guest cart is there, and its fence is the latest.
+              const source = yield* existing(payload.source_cart_id)
+              yield* admit(source, payload.source_fence === undefined ? {} : { fence: payload.source_fence })
+              const now = yield* Clock.currentTimeMillis
+              const result = applyOperations(cart.items, payload.operations, () => ItemId.make(`item_${++itemSeq}`))
+              const chosen = cart.coupons ?? []
+              const added = payload.coupons.filter((coupon) => !chosen.some((c) => c.code === coupon.code))
+              const coupons = [...chosen, ...added].slice(0, MAX_COUPONS)
+              const next =
+                result.changed || coupons.length > chosen.length ? changed(cart, now, { items: result.items, coupons }) : cart
+              forget(source)
+              const stored: MergeStored = { results: result.results, source_cart_id: source.cart_id }
+              return { answer: { ...stored, cart: next }, stored }
             })
         ),
 
