@@ -1,7 +1,9 @@
-import { Context, type Effect } from "effect"
+import { Context, type Effect, type Option } from "effect"
 import type { ApiError } from "../domain/Errors.ts"
 import type { CartType, Owner } from "../domain/Owner.ts"
 import type { RequestContext } from "../runtime/RequestContext.ts"
+import type { MergedFromGuest } from "./mergedFromGuest.ts"
+import type { GuestMergeInput } from "./mergeGuestCart.ts"
 import type { ItemsRequest, UpdateOptionsRequest } from "./requests.ts"
 import type {
   DeleteCartResponse,
@@ -32,5 +34,9 @@ export class CartFlows extends Context.Service<
     readonly getCached: Flow<CartScope, GetCachedCartResponse>
     readonly deleteCart: Flow<CartScope, DeleteCartResponse>
     readonly buyNow: Flow<{ readonly owner: Owner; readonly request: ItemsRequest }, ItemsResponse>
+    /** Issue 15: a signed-in customer's request that also carries a guest session merges the guest's cart first. */
+    readonly mergeGuestCart: Flow<GuestMergeInput, Option.Option<MergedFromGuest>>
+    /** A guest adding to its DEFAULT cart: a merge mark of the session no longer holds. */
+    readonly guestCartTouched: Flow<{ readonly guest: Owner }, void>
   }
 >()("orchestra/CartFlows") {}

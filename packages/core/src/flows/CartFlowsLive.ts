@@ -8,6 +8,7 @@ import { getCached } from "./getCached.ts"
 import { getFull } from "./getFull.ts"
 import { itemsFull } from "./itemsFull.ts"
 import { itemsLite } from "./itemsLite.ts"
+import { mergeGuestCart } from "./mergeGuestCart.ts"
 import { makeSteps } from "./steps.ts"
 import { updateOptions } from "./updateOptions.ts"
 
@@ -25,7 +26,9 @@ export const CartFlowsLive = Layer.effect(
       getFull: tracedFlow("getFull", getFull(deps, steps)),
       getCached: tracedFlow("getCached", getCached(deps, steps)),
       deleteCart: tracedFlow("deleteCart", deleteCart(deps, steps)),
-      buyNow: tracedFlow("buyNow", buyNow(steps))
+      buyNow: tracedFlow("buyNow", buyNow(steps)),
+      mergeGuestCart: tracedFlow("mergeGuestCart", mergeGuestCart(steps)),
+      guestCartTouched: ({ guest }) => Effect.asVoid(steps.unsettleGuest(guest))
     })
   })
 )

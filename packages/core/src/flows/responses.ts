@@ -3,14 +3,10 @@ import { Cart, CouponApplied, OperationResult, Totals } from "../domain/Cart.ts"
 import { CouponCode, ProductId, VariantId } from "../domain/Ids.ts"
 import { Amount, Currency, NonNegativeAmount } from "../domain/Money.ts"
 import { CartType } from "../domain/Owner.ts"
+import { mergedFromGuestField } from "./mergedFromGuest.ts"
+import { Warning } from "./warning.ts"
 
-/** A degraded step or a cart condition the client should know about (DESIGN §4). */
-export const Warning = Schema.Struct({
-  code: Schema.String,
-  message: Schema.String,
-  service: Schema.optionalKey(Schema.String)
-})
-export type Warning = typeof Warning.Type
+export { Warning } from "./warning.ts"
 
 /** What GET answers for an owner without a cart: nothing is created. */
 export const EmptyCart = Schema.Struct({
@@ -30,7 +26,8 @@ export const ItemsResponse = Schema.Struct({
   results: Schema.Array(OperationResult),
   cart: Cart,
   coupon_applied: Schema.Array(CouponApplied),
-  warnings: Schema.Array(Warning)
+  warnings: Schema.Array(Warning),
+  ...mergedFromGuestField
 })
 export type ItemsResponse = typeof ItemsResponse.Type
 
@@ -68,7 +65,8 @@ export const UpdateOptionsResponse = Schema.Struct({
   cart_type: CartType,
   cart: Cart,
   validations: Validations,
-  warnings: Schema.Array(Warning)
+  warnings: Schema.Array(Warning),
+  ...mergedFromGuestField
 })
 export type UpdateOptionsResponse = typeof UpdateOptionsResponse.Type
 
@@ -86,7 +84,8 @@ export const GetCartResponse = Schema.Struct({
   inventory_status: Schema.Array(InventoryStatus),
   warnings: Schema.Array(Warning),
   /** True when computing failed and this is the last computed cart. */
-  stale: Schema.Boolean
+  stale: Schema.Boolean,
+  ...mergedFromGuestField
 })
 export type GetCartResponse = typeof GetCartResponse.Type
 
@@ -95,7 +94,8 @@ export const GetCachedCartResponse = Schema.Struct({
   cart_type: CartType,
   from_cache: Schema.Boolean,
   cache_age_seconds: Schema.optionalKey(Schema.Int),
-  cart: Schema.Union([Cart, EmptyCart])
+  cart: Schema.Union([Cart, EmptyCart]),
+  ...mergedFromGuestField
 })
 export type GetCachedCartResponse = typeof GetCachedCartResponse.Type
 
@@ -104,6 +104,7 @@ export const DeleteCartResponse = Schema.Struct({
   message: Schema.String,
   cart_id: Cart.fields.cart_id,
   cart_type: CartType,
-  warnings: Schema.Array(Warning)
+  warnings: Schema.Array(Warning),
+  ...mergedFromGuestField
 })
 export type DeleteCartResponse = typeof DeleteCartResponse.Type

@@ -3,7 +3,7 @@ import { Cart } from "../domain/Cart.ts"
 import type { IndexedOperation } from "../domain/CartLines.ts"
 import type { AddressId, CartId, CouponCode, DeliveryOptionId, DomainId, GiftWrapId, PaymentMethodId, PickupPointId, ProductId, StoreId } from "../domain/Ids.ts"
 import type { Minor } from "../domain/Money.ts"
-import { downstreamKey } from "../domain/IdempotencyKey.ts"
+import { downstreamKey, keyScope } from "../domain/IdempotencyKey.ts"
 import { type CartType, type Owner, ownerKey, toOwnerRef } from "../domain/Owner.ts"
 import { RequestContext } from "../runtime/RequestContext.ts"
 import { optionalStep, runStep } from "../runtime/StepRunner.ts"
@@ -159,6 +159,57 @@ export const makeSteps = (deps: FlowDeps) => {
         deps.cart.compute({ params: { cart_id: cartId }, payload: { ...input, version, ...(fence === undefined ? {} : { fence }) } })
       )
     ),
+
+  /**
+   * The guest's cart into the customer's, in one write (issue 15). Its key is derived from both
+   * owners and the guest cart (not from the client's key: the merge is no client operation), so
+   * any request that merges this guest cart sends the same one, and a retry — by the step runner
+   * after a lost reply, or by the next request — merges once. Fenced by both carts' locks.
+   */
+  mergeCarts: (input: {
+    readonly customer: Owner
+    readonly guest: Owner
+    readonly cartId: CartId
+    readonly guestCartId: CartId
+    readonly operations: ReadonlyArray<IndexedOperation & { readonly op: "ADD" }>
+    readonly coupons: ReadonlyArray<{ readonly code: CouponCode }>
+    readonly fences: { readonly customer: number | undefined; readonly guest: number | undefined }
+  }) =>
+    runStep(
+      write("cart.merge", true),
+      deps.cart.merge({
+        params: { cart_id: input.cartId },
+        payload: {
+          source_cart_id: input.guestCartId,
+          operations: input.operations,
+          coupons: input.coupons,
+          idempotency_key: downstreamKey(input.customer, `guest-merge:${keyScope(input.guest)}:${input.guestCartId}`, "cart.merge"),
+          ...(input.fences.customer === undefined ? {} : { fence: input.fences.customer }),
+          ...(input.fences.guest === undefined ? {} : { source_fence: input.fences.guest })
+        }
+      })
+    ),
+
+  /** Whether the guest is known to have nothing to merge: a cache read, no downstream call. A failure is "not known". */
+  guestSettled: (guest: Owner) =>
+    optionalStep(read("cache.guestSettled"), deps.cache.guestSettled(ownerKey(guest, "DEFAULT")), {
+      code: "CACHE_UNAVAILABLE",
+      message: "The cache could not be read"
+    }).pipe(Effect.map((settled) => Option.getOrElse(settled, () => false))),
+
+  /** The guest has nothing (more) to merge. Optional: without the mark, the next request asks the cart service again. */
+  settleGuest: (guest: Owner) =>
+    cacheWrite(write("cache.settleGuest", true), deps.cache.settleGuest(ownerKey(guest, "DEFAULT")), {
+      code: "CACHE_UNAVAILABLE",
+      message: "The cache could not be told the guest cart was settled"
+    }),
+
+  /** The guest is adding lines: whatever a request with both headers marked before no longer holds. */
+  unsettleGuest: (guest: Owner) =>
+    cacheWrite(write("cache.unsettleGuest", true), deps.cache.unsettleGuest(ownerKey(guest, "DEFAULT")), {
+      code: "CACHE_UNAVAILABLE",
+      message: "The cache could not be told the guest cart changed"
+    }),
 
   removeCart: (owner: Owner, cartId: CartId) =>
     cartWrite(owner, "cart.remove", (guard) => deps.cart.remove({ params: { cart_id: cartId }, payload: guard })),

@@ -66,6 +66,10 @@ interface Backend {
   readonly owner: (ownerKey: string) => Effect.Effect<Option.Option<string>, StoreUnavailable>
   readonly setOwner: (ownerKey: string, cartId: string) => Effect.Effect<void, StoreUnavailable>
   readonly forgetOwner: (ownerKey: string) => Effect.Effect<void, StoreUnavailable>
+  /** The epoch a guest was marked settled in, if it is. */
+  readonly guestMark: (ownerKey: string) => Effect.Effect<Option.Option<number>, StoreUnavailable>
+  readonly setGuestMark: (ownerKey: string, epoch: number) => Effect.Effect<void, StoreUnavailable>
+  readonly clearGuestMark: (ownerKey: string) => Effect.Effect<void, StoreUnavailable>
   /**
    * The epoch entries are written and read in. Once a write was missed, the next call that
    * reaches the store starts a new epoch first, so nothing written before it is read again.
@@ -89,6 +93,11 @@ const make = (backend: Backend) => {
     invalidate: (cartId, version) => Effect.asVoid(write(cartId, (epoch) => ({ _tag: "Tombstone", version, epoch }))),
     remove: (cartId) => Effect.asVoid(write(cartId, (epoch) => ({ _tag: "Tombstone", version: DELETED_VERSION, epoch }))),
     writeMissed: backend.writeMissed,
+    // A mark of an earlier epoch is no mark: an instance that missed clearing one starts a new epoch.
+    guestSettled: (ownerKey) =>
+      Effect.flatMap(backend.epoch, (epoch) => Effect.map(backend.guestMark(ownerKey), (mark) => Option.isSome(mark) && mark.value === epoch)),
+    settleGuest: (ownerKey) => Effect.flatMap(backend.epoch, (epoch) => backend.setGuestMark(ownerKey, epoch)),
+    unsettleGuest: (ownerKey) => backend.clearGuestMark(ownerKey).pipe(Effect.tapError(() => backend.writeMissed)),
     ownerCartId: backend.owner,
     rememberOwner: backend.setOwner,
     forgetOwner: backend.forgetOwner
@@ -103,6 +112,7 @@ interface Expiring<A> {
 const memory = Effect.sync(() => {
   const carts = new Map<string, Expiring<Stored>>()
   const owners = new Map<string, Expiring<string>>()
+  const guestMarks = new Map<string, Expiring<number>>()
   const live = <A>(map: Map<string, Expiring<A>>, key: string, now: number) => {
     const found = map.get(key)
     return found !== undefined && found.expiresAt > now ? found.value : undefined
@@ -120,9 +130,15 @@ const memory = Effect.sync(() => {
     owner: (ownerKey) => atNow((now) => Option.fromUndefinedOr(live(owners, ownerKey, now))),
     setOwner: (ownerKey, cartId) => atNow((now) => void owners.set(ownerKey, { value: cartId, expiresAt: now + TTL_MS })),
     forgetOwner: (ownerKey) => Effect.sync(() => void owners.delete(ownerKey)),
+    guestMark: (ownerKey) => atNow((now) => Option.fromUndefinedOr(live(guestMarks, ownerKey, now))),
+    setGuestMark: (ownerKey, epoch) => atNow((now) => void guestMarks.set(ownerKey, { value: epoch, expiresAt: now + TTL_MS })),
+    clearGuestMark: (ownerKey) => Effect.sync(() => void guestMarks.delete(ownerKey)),
     // One process, one map: a missed write (a breaker open on the cache) drops everything at once.
     epoch: Effect.succeed(0),
-    writeMissed: Effect.sync(() => carts.clear())
+    writeMissed: Effect.sync(() => {
+      carts.clear()
+      guestMarks.clear()
+    })
   })
 })
 
@@ -220,6 +236,11 @@ const redis = (epochKey: string) => Effect.gen(function* () {
     setOwner: (ownerKey, cartId) =>
       Effect.asVoid(conn.run(STORE, (c) => c.set(keys.ownerCart(ownerKey), cartId, "PX", TTL_MS))),
     forgetOwner: (ownerKey) => Effect.asVoid(conn.run(STORE, (c) => c.del(keys.ownerCart(ownerKey)))),
+    guestMark: (ownerKey) =>
+      conn.run(STORE, (c) => c.get(keys.guestSettled(ownerKey))).pipe(Effect.flatMap(decodeEpoch), Effect.map(Option.fromNullOr)),
+    setGuestMark: (ownerKey, epoch) =>
+      Effect.asVoid(conn.run(STORE, (c) => c.set(keys.guestSettled(ownerKey), String(epoch), "PX", TTL_MS))),
+    clearGuestMark: (ownerKey) => Effect.asVoid(conn.run(STORE, (c) => c.del(keys.guestSettled(ownerKey)))),
     epoch,
     writeMissed: Effect.sync(miss)
   })
@@ -246,6 +267,16 @@ export class CartCache extends Context.Service<
     readonly ownerCartId: (ownerKey: string) => Effect.Effect<Option.Option<string>, StoreUnavailable>
     readonly rememberOwner: (ownerKey: string, cartId: string) => Effect.Effect<void, StoreUnavailable>
     readonly forgetOwner: (ownerKey: string) => Effect.Effect<void, StoreUnavailable>
+    /**
+     * Whether the guest (`ownerKey` of a session's DEFAULT cart) is known to have nothing to merge
+     * into a customer's cart on sign-in (issue 15): the fast path of requests that carry both a
+     * customer and a session. Marked in the current epoch only, so a missed clear is covered.
+     */
+    readonly guestSettled: (ownerKey: string) => Effect.Effect<boolean, StoreUnavailable>
+    /** Marks the guest settled, TTL 30 min: its cart was merged, or it has no lines. */
+    readonly settleGuest: (ownerKey: string) => Effect.Effect<void, StoreUnavailable>
+    /** The guest may have lines again (it added some): a clear that fails counts as a missed write. */
+    readonly unsettleGuest: (ownerKey: string) => Effect.Effect<void, StoreUnavailable>
   }
 >()("orchestra/CartCache") {
   static readonly layerMemory = Layer.effect(CartCache, memory)

@@ -8,6 +8,8 @@ export const keys = {
   /** The computed-cart cache's current epoch (CartCache): one key for every instance. */
   cacheEpoch: "cache-epoch:{cart-cache}",
   ownerCart: (ownerKey: string) => `owner:{${ownerKey}}:cart`,
+  /** A guest's cart has nothing to merge on sign-in (issue 15); the value is the cache epoch it was seen in. */
+  guestSettled: (ownerKey: string) => `guest-settled:{${ownerKey}}`,
   lock: (scope: string) => `lock:{${scope}}`,
   /** The last fencing token granted for the scope; beside its lock, in the same slot. */
   lockFence: (scope: string) => `lock:{${scope}}:fence`,

@@ -68,7 +68,10 @@ export const TestFlows = (behaviour: FlowBehaviour = () => Effect.void) =>
         getFull: (input) => run("getFull", input, getCartResponse(input.cartType)),
         getCached: (input) => run("getCached", input, getCachedResponse(input.cartType)),
         deleteCart: (input) => run("deleteCart", input, deleteCartResponse(input.cartType)),
-        buyNow: (input) => run("buyNow", { ...input, cartType: "BUY_NOW" }, itemsResponse("BUY_NOW"))
+        buyNow: (input) => run("buyNow", { ...input, cartType: "BUY_NOW" }, itemsResponse("BUY_NOW")),
+        // The merge on sign-in has its own suites over the real flows (issue 15): here there is never a guest cart.
+        mergeGuestCart: () => Effect.succeedNone,
+        guestCartTouched: () => Effect.void
       })
       return Context.make(CartFlows, flows).pipe(
         Context.add(FlowCalls, FlowCalls.of({ all: Ref.get(calls) })),
