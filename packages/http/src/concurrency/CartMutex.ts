@@ -2,7 +2,8 @@ import type { CartBusy } from "@orchestra/core/domain/Errors"
 import { cartBusy } from "@orchestra/core/flows/cartBusy"
 import { ownerKey } from "@orchestra/core/domain/Owner"
 import type { CartScope } from "@orchestra/core/flows/CartFlows"
-import { CartLock } from "@orchestra/core/stores/CartLock"
+import type { UnderBothLocks } from "@orchestra/core/flows/mergeGuestCart"
+import { CartLock, CurrentCartFence } from "@orchestra/core/stores/CartLock"
 import { Context, Effect, Layer, Option, Semaphore } from "effect"
 
 /** How long a mutation waits for the cart before answering 409 CART_BUSY (DESIGN §5). */
@@ -55,6 +56,8 @@ export class CartMutex extends Context.Service<
   CartMutex,
   {
     readonly withCartLock: <A, E, R>(cart: CartScope, effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | CartBusy, R>
+    /** Both carts' locks for a guest cart merge (issue 15), taken in the order of their scopes, whoever asks. */
+    readonly underBothLocks: UnderBothLocks
   }
 >()("orchestra/http/CartMutex") {
   static readonly layer = Layer.effect(
@@ -62,8 +65,7 @@ export class CartMutex extends Context.Service<
     Effect.gen(function* () {
       const lock = yield* CartLock
       const withLocalLock = makeLocalLocks()
-      return CartMutex.of({
-        withCartLock: (cart, effect) => {
+      const withCartLock = <A, E, R>(cart: CartScope, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | CartBusy, R> => {
           const scope = ownerKey(cart.owner, cart.cartType)
           // Only the acquisition may fall back: the mutation itself must run at most once.
           const acquire = lock.acquire(scope, { waitMs: LOCK_WAIT_MS }).pipe(
@@ -85,7 +87,11 @@ export class CartMutex extends Context.Service<
           )
           return Effect.acquireUseRelease(
             acquire,
-            (lease) => (Option.isSome(lease) ? lock.holding(lease.value, effect) : withLocalLock(scope, effect)),
+            // Under the in-process lock there is no fencing token, not even an outer lock's (a merge nests two).
+            (lease) =>
+              Option.isSome(lease)
+                ? lock.holding(lease.value, effect)
+                : withLocalLock(scope, Effect.provideService(effect, CurrentCartFence, undefined)),
             (lease) =>
               Option.match(lease, {
                 onNone: () => Effect.void,
@@ -96,7 +102,17 @@ export class CartMutex extends Context.Service<
               })
           )
         }
-      })
+      /** Each lock's fencing token as its holder sees it: a nested lock provides its own. */
+      const fenceUnder = <A, E, R>(cart: CartScope, body: (fence: number | undefined) => Effect.Effect<A, E, R>) =>
+        withCartLock(cart, Effect.flatMap(CurrentCartFence.useSync((fence) => fence), body))
+      const underBothLocks: UnderBothLocks = (carts, body) => {
+        // A fixed order (by scope) for every request: two merges, or a merge and a mutation, never wait in a cycle.
+        const customerFirst = ownerKey(carts.customer.owner, carts.customer.cartType) < ownerKey(carts.guest.owner, carts.guest.cartType)
+        return customerFirst
+          ? fenceUnder(carts.customer, (customer) => fenceUnder(carts.guest, (guest) => body({ customer, guest })))
+          : fenceUnder(carts.guest, (guest) => fenceUnder(carts.customer, (customer) => body({ customer, guest })))
+      }
+      return CartMutex.of({ withCartLock, underBothLocks })
     })
   )
 }

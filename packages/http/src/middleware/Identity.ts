@@ -8,7 +8,7 @@ import { HttpApiMiddleware } from "effect/http-api"
 import { Error401 } from "../api/ErrorBody.ts"
 import { ServerConfig } from "../config/ServerConfig.ts"
 import { fromApiError } from "../errors/ErrorAnswer.ts"
-import { CurrentOwner } from "./CurrentOwner.ts"
+import { CurrentOwner, SignedInGuest } from "./CurrentOwner.ts"
 import { MAX_CLOCK_SKEW_SECONDS, verifyGatewaySignature } from "./GatewaySignature.ts"
 import { pathOf } from "./requestPath.ts"
 
@@ -64,7 +64,7 @@ const authenticate = (
   request: HttpServerRequest.HttpServerRequest,
   secret: Option.Option<Redacted.Redacted<string>>,
   nowMillis: number
-): Result.Result<Owner, string> => {
+): Result.Result<{ readonly owner: Owner; readonly guest: Owner | undefined }, string> => {
   const domainId = idHeader(decodeDomainId, request.headers, "x-domain-id")
   if (Result.isFailure(domainId)) return Result.fail(domainId.failure)
   const customerId = idHeader(decodeCustomerId, request.headers, "x-customer-id")
@@ -91,12 +91,16 @@ const authenticate = (
     )
     if (refusal !== undefined) return Result.fail(refusal)
   }
-  return Result.succeed(owner)
+  // The customer wins; the session it also names is the guest whose cart is merged into the customer's.
+  const guest: Owner | undefined =
+    owner._tag === "Customer" && Option.isSome(session) ? { _tag: "Session", domainId: domain.value, sessionId: session.value } : undefined
+  return Result.succeed({ owner, guest })
 }
 
 /**
  * The gateway's identity headers, checked on every cart endpoint before anything else (a bad
- * body from an unknown caller is a 401, not a 400). Provides the `CurrentOwner`.
+ * body from an unknown caller is a 401, not a 400). Provides the `CurrentOwner`, and the
+ * `SignedInGuest` when a customer's request also names a session.
  */
 export class Identity extends HttpApiMiddleware.Service<Identity, { provides: CurrentOwner }>()("orchestra/http/Identity", {
   error: Error401
@@ -112,7 +116,10 @@ export class Identity extends HttpApiMiddleware.Service<Identity, { provides: Cu
           if (Result.isFailure(owner)) {
             return yield* Effect.flatMap(fromApiError(new Unauthenticated({ message: owner.failure })), Effect.fail)
           }
-          return yield* Effect.provideService(httpEffect, CurrentOwner, owner.success)
+          return yield* httpEffect.pipe(
+            Effect.provideService(CurrentOwner, owner.success.owner),
+            Effect.provideService(SignedInGuest, owner.success.guest)
+          )
         })
       )
     })
