@@ -6,7 +6,7 @@ import { Sandbox } from "@orchestra/testkit/sandbox/Sandbox"
 import { sandboxAddress, sharedSandbox } from "@orchestra/testkit/sandbox/sharedSandbox"
 import { Context, Deferred, Effect, Fiber, Layer, Redacted, Schema, type Scope } from "effect"
 import { FetchHttpClient } from "effect/http"
-import { answerOf, call, liveSecrets, notifyPayment, type Shopper, shopper } from "./support/gateway.ts"
+import { answerOf, type Caller, call, liveSecrets, notifyPayment, type Shopper, shopper } from "./support/gateway.ts"
 import { silentLogs } from "./support/logs.ts"
 import { type OrchestraProcess, orchestraProcess, redisCluster, redisProcess, skipRedisProcesses } from "./support/processes.ts"
 import type { Answer } from "./support/server.ts"
@@ -49,8 +49,8 @@ const fleet = (redisEnv: Effect.Effect<Record<string, string>, never, Scope.Scop
     Layer.provide(silentLogs)
   )
 
-/** A mutation retried (bounded) while another process holds the cart: CART_BUSY is "try again". */
-const mutate = (base: string, method: "POST" | "PUT" | "DELETE", path: string, who: Shopper, body?: unknown) =>
+/** A mutation (or a read that may merge a guest cart) retried (bounded) while another process holds the cart: CART_BUSY is "try again". */
+const mutate = (base: string, method: "GET" | "POST" | "PUT" | "DELETE", path: string, who: Caller, body?: unknown) =>
   Effect.gen(function* () {
     for (let attempt = 0; attempt < 10; attempt++) {
       const answer = yield* call(base, method, path, who, body === undefined ? {} : { body })
@@ -86,6 +86,8 @@ const Placed = Schema.Struct({
 const ItemsAnswer = Schema.Struct({
   results: Schema.Array(Schema.Struct({ status: Schema.String, code: Schema.optionalKey(Schema.String) }))
 })
+const GuestCart = Schema.Struct({ cart: Schema.Struct({ cart_id: Schema.NullOr(Schema.String), items: Schema.Array(Schema.Unknown) }) })
+const MergedAnswer = Schema.Struct({ merged_from_guest: Schema.optional(Schema.Struct({ guest_cart_id: Schema.String })) })
 const WebhookAnswer = Schema.Struct({ duplicate: Schema.Boolean, outcome: Schema.optionalKey(Schema.String) })
 
 const add = (productId: string, quantity = 1) => ({ operations: [{ op: "ADD", product_id: productId, quantity }] })
@@ -273,6 +275,47 @@ const scaleOutSuite = (name: string, redisEnv: Effect.Effect<Record<string, stri
         expect(phase2.filter((step) => step === "inventory.deduct")).toHaveLength(1)
         expect(phase2.filter((step) => step === "cart.removeLines")).toHaveLength(1)
         expect(stockBefore - simulators.inventory.stockOf("prod_screen")).toBe(3)
+      })
+    )
+
+    it.effect("issue 15: ten first requests of a signed-in customer, over both processes, merge the guest cart once", () =>
+      Effect.gen(function* () {
+        const { bases } = yield* Fleet
+        const injector = yield* FaultInjector
+        const customer = shopper()
+        const guest = { "x-domain-id": "dom_demo", "x-session-id": `sess_process_${crypto.randomUUID()}` }
+        const signedIn = { ...customer, "x-session-id": guest["x-session-id"] }
+        expect((yield* mutate(bases[0], "POST", "/cart/items", customer, add("prod_screen"))).status).toBe(200)
+        expect((yield* mutate(bases[1], "POST", "/cart/items", guest, { operations: [
+          { op: "ADD", product_id: "prod_screen", quantity: 2 },
+          { op: "ADD", product_id: "prod_mug", quantity: 1 }
+        ] })).status).toBe(200)
+        const callsBefore = injector.calls().length
+        // The first to hold both carts' locks is stopped at its merge call until the others are running too.
+        const gate = yield* makeGate
+        yield* injector.set([{ target: "cart.merge", fault: Fault.Hold({ gate, point: "before" }), rate: 1 }])
+        const first = Effect.forEach(
+          Array.from({ length: 10 }, (_, i) => bases[i % 2]!),
+          (base, i) => (i % 2 === 0 ? mutate(base, "GET", "/cart", signedIn) : mutate(base, "POST", "/cart/items?compute=false", signedIn, add("prod_case"))),
+          { concurrency: "unbounded" }
+        )
+        const requests = yield* Effect.forkChild(first)
+        yield* Deferred.await(gate.reached)
+        yield* injector.clear
+        yield* openGate(gate)
+        const answers = yield* Fiber.join(requests)
+        expect(answers.map((answer) => answer.status)).toEqual(Array(10).fill(200))
+        const merged = answers.filter((answer) => Schema.decodeUnknownSync(MergedAnswer)(answer.json).merged_from_guest !== undefined)
+        expect(merged).toHaveLength(1)
+        expect(injector.calls().slice(callsBefore).filter((step) => step === "cart.merge")).toHaveLength(1)
+        for (const base of bases) {
+          const cart = yield* call(base, "GET", "/cart", customer)
+          expect(quantityOf(cart, "prod_screen")).toBe(3)
+          expect(quantityOf(cart, "prod_mug")).toBe(1)
+          expect(quantityOf(cart, "prod_case")).toBe(5)
+          // The guest's cart is gone: an empty cart, on either process.
+          expect(Schema.decodeUnknownSync(GuestCart)((yield* call(base, "GET", "/cart?compute=false", guest)).json).cart).toEqual({ cart_id: null, items: [] })
+        }
       })
     )
 

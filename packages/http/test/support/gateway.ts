@@ -19,6 +19,13 @@ export interface Shopper {
   readonly "x-customer-id": string
 }
 
+/** Whoever the gateway forwards a request for: a customer, a guest session, or a customer still carrying the session. */
+export interface Caller {
+  readonly "x-domain-id": string
+  readonly "x-customer-id"?: string
+  readonly "x-session-id"?: string
+}
+
 export const shopper = (prefix = "cust_process"): Shopper => ({ "x-domain-id": "dom_demo", "x-customer-id": `${prefix}_${crypto.randomUUID()}` })
 
 /** A request as the gateway forwards it: identity headers plus the gateway's signature over them. */
@@ -26,7 +33,7 @@ export const call = (
   base: string,
   method: "GET" | "POST" | "PUT" | "DELETE",
   path: string,
-  who: Shopper,
+  who: Caller,
   options: { readonly body?: unknown; readonly headers?: Record<string, string> } = {}
 ) =>
   send(method, `${base}${path}`, {
@@ -37,7 +44,8 @@ export const call = (
         method,
         path: path.split("?")[0]!,
         domainId: who["x-domain-id"],
-        customerId: who["x-customer-id"]
+        customerId: who["x-customer-id"],
+        sessionId: who["x-session-id"]
       }),
       ...options.headers
     },
