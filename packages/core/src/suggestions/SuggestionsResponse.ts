@@ -1,4 +1,5 @@
 import { Schema } from "effect"
+import { mergedFromGuestField } from "../flows/mergedFromGuest.ts"
 import { Suggestion, SuggestionsMeta } from "../domain/Suggestion.ts"
 
 /**
@@ -8,6 +9,7 @@ import { Suggestion, SuggestionsMeta } from "../domain/Suggestion.ts"
 export const SuggestionsResponse = Schema.Struct({
   success: Schema.Literal(true),
   suggestions: Schema.Array(Suggestion),
-  meta: SuggestionsMeta
+  meta: SuggestionsMeta,
+  ...mergedFromGuestField
 })
 export type SuggestionsResponse = typeof SuggestionsResponse.Type
