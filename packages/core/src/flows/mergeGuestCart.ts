@@ -6,7 +6,7 @@ import type { ApiError, CartBusy } from "../domain/Errors.ts"
 import { type CouponCode, ItemId } from "../domain/Ids.ts"
 import { minor, sum } from "../domain/Money.ts"
 import type { Owner } from "../domain/Owner.ts"
-import type { RequestContext } from "../runtime/RequestContext.ts"
+import { RequestContext } from "../runtime/RequestContext.ts"
 import { optional } from "../runtime/StepRunner.ts"
 import type { CartScope } from "./CartFlows.ts"
 import { cartWriteRefusals, invalidatingOnFailure, productIdsOf, storeIdsOf, unique } from "./cartContext.ts"
@@ -197,6 +197,9 @@ export const mergeGuestCart =
     Effect.gen(function* () {
       const { customer, guest } = input
       if (yield* steps.guestSettled(guest)) return Option.none() // 1
+      // The merge's degraded steps are the request's warnings, and the merge's own too.
+      const context = yield* RequestContext
+      const warningsBefore = context.warnings.length
       const customerScope: CartScope = { owner: customer, cartType: "DEFAULT" }
       const guestScope: CartScope = { owner: guest, cartType: "DEFAULT" }
       return yield* input.underBothLocks({ customer: customerScope, guest: guestScope }, (fences) =>
@@ -254,7 +257,7 @@ export const mergeGuestCart =
             guest_cart_id: guestCart.cart_id,
             lines,
             coupons: coupons.report,
-            warnings: [...lines.flatMap(lineWarning), ...couponWarnings]
+            warnings: [...lines.flatMap(lineWarning), ...couponWarnings, ...context.warnings.slice(warningsBefore)]
           })
         })
       )

@@ -125,6 +125,29 @@ describe("guest cart merge on sign-in (issue 15)", () => {
     }).pipe(Effect.provide(World))
   )
 
+  it.effect("the guest's coupons are kept unverified when the marketing service does not answer, and the merge says so", () =>
+    Effect.gen(function* () {
+      const flows = yield* CartFlows
+      const injector = yield* FaultInjector
+      const customer = freshCustomer()
+      const guest = freshGuest()
+      yield* asRequest(flows.itemsFull({ owner: guest, cartType: "DEFAULT", request: ops({ op: "ADD", product_id: "prod_phone", variant_id: "var_128gb", quantity: 1 }) }))
+      yield* asRequest(
+        flows.updateOptions({ owner: guest, cartType: "DEFAULT", request: Schema.decodeUnknownSync(UpdateOptionsRequest)({ coupons: [{ code: "SAVE20" }] }) })
+      )
+      yield* injector.set([{ target: "marketing.validateCoupons", fault: Fault.Error({ status: 503 }), rate: 1 }])
+      const merging = yield* Effect.forkChild(merge(customer, guest))
+      // The read's retries wait their backoff.
+      yield* TestClock.adjust("1 second")
+      const { result, context } = yield* Fiber.join(merging)
+      const merged = Option.getOrThrow(result)
+      assert.deepStrictEqual(merged.coupons, [{ code: CouponCode.make("SAVE20"), status: "KEPT", reason: "UNVERIFIED" }])
+      assert.deepStrictEqual(merged.warnings.map((w) => w.code), ["GUEST_COUPONS_UNVERIFIED"])
+      assert.deepStrictEqual(context.warnings.map((w) => w.code), ["GUEST_COUPONS_UNVERIFIED"])
+      assert.deepStrictEqual((yield* serviceCart(customer))?.coupons, [{ code: CouponCode.make("SAVE20") }])
+    }).pipe(Effect.provide(World))
+  )
+
   it.effect("fast path: once the guest has nothing to merge, a request with both headers makes no downstream call; a guest's add undoes it", () =>
     Effect.gen(function* () {
       const flows = yield* CartFlows
