@@ -26,7 +26,7 @@ layer(Env, { excludeTestServices: true })("downstream contracts over loopback HT
       const called = new Set((yield* FaultInjector).calls())
       const missed = everyEndpoint.filter((step) => !called.has(step))
       assert.deepStrictEqual(missed, [], "endpoints no contract check called")
-      assert.strictEqual(everyEndpoint.length, 42)
+      assert.strictEqual(everyEndpoint.length, 43)
     })
   )
 
