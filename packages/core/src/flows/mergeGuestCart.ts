@@ -101,12 +101,13 @@ export const planGuestMerge = (
       operations.push(op)
       state = applyOperations(state, [op], previewId).items
     }
-    if (passes(whole)) {
+    const judged = checkOperations(state, [whole], view)
+    if (judged.accepted.length === 1) {
       accept(whole)
       lines.push({ ...lineOf(line), quantity_merged: line.quantity, status: "MERGED" })
       return
     }
-    const refusal = checkOperations(state, [whole], view).rejected[0]
+    const refusal = judged.rejected[0]
     let fits = 0
     if (refusal?.code !== undefined && quantityBound.has(refusal.code)) {
       let high = line.quantity - 1
