@@ -523,7 +523,8 @@ export const makeFlows = (d: BaselineDeps) => {
           }
         })
       }
-      await orNone(d.cart.remove({ params: { cart_id: cart.cart_id } }))
+      // The delete's body is the cart service's write guard (issue 14), none of it used by the baseline.
+      await orNone(d.cart.remove({ params: { cart_id: cart.cart_id }, payload: {} }))
       await d.cache
         .remove(cart.cart_id)
         .then(() => d.cache.forgetOwner(ownerKey(owner, scope.cartType)))
