@@ -1,5 +1,6 @@
 import type { LineItem, OperationResult } from "./Cart.ts"
 import type { AddonId, ItemId } from "./Ids.ts"
+import { settledLine } from "./LinePrice.ts"
 import { MAX_LINES, MAX_QUANTITY, type Operation, type OperationErrorCode } from "./Operation.ts"
 
 /**
@@ -52,9 +53,9 @@ export const applyOperations = (
       items.splice(at, 1)
       return { index: op.index, operation: op.op, status: "SUCCESS", action_taken: "REMOVED", item_id: line.item_id }
     }
-    const updated: LineItem = { ...line, quantity }
+    const updated = settledLine({ ...line, quantity })
     items[at] = updated
-    return { index: op.index, operation: op.op, status: "SUCCESS", action_taken: "UPDATED", item: updated }
+    return { index: op.index, operation: op.op, status: "SUCCESS", action_taken: "UPDATED", item_id: line.item_id, item: updated }
   }
 
   for (const op of operations) {
@@ -90,7 +91,7 @@ export const applyOperations = (
         }
         items.push(line)
         changed = true
-        results.push({ index: op.index, operation: op.op, status: "SUCCESS", action_taken: "ADDED", item: line })
+        results.push({ index: op.index, operation: op.op, status: "SUCCESS", action_taken: "ADDED", item_id: line.item_id, item: line })
         break
       }
       case "UPDATE":

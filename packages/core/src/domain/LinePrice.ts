@@ -23,6 +23,31 @@ export const bareLine = (item: LineItem): LineItem => ({
   quantity: item.quantity
 })
 
+/**
+ * A line's total at the prices it carries: (unit price + its addons' prices) × quantity (DESIGN
+ * §10), or nothing while any of those prices is unknown (a line never priced).
+ */
+export const lineTotalAt = (line: LineItem): Minor | undefined => {
+  if (line.unit_price === undefined) return undefined
+  let each: number = line.unit_price
+  for (const addon of line.addons) {
+    if (addon.price === undefined) return undefined
+    each += addon.price
+  }
+  return minor(each * line.quantity)
+}
+
+/**
+ * The line with a `line_total` that agrees with its quantity: a quantity changed without pricing
+ * (a lite add, a batch) must not keep the total of the old quantity, and a line whose prices are
+ * unknown shows no total rather than a wrong one.
+ */
+export const settledLine = (line: LineItem): LineItem => {
+  const { line_total: _stale, ...rest } = line
+  const total = lineTotalAt(rest)
+  return total === undefined ? rest : { ...rest, line_total: total }
+}
+
 /** What a cart's lines add up to at current prices; unpriceable lines count nothing. */
 export const subtotalOf = (items: ReadonlyArray<LineItem>, productOf: (productId: string) => Product | undefined): Minor =>
   sum(items.map((item) => priceLine(item, productOf(item.product_id))?.priced.lineTotal ?? 0))
@@ -41,11 +66,7 @@ export const priceLine = (item: LineItem, product: Product | undefined): { line:
     if (addon === undefined) return undefined
     addons.push({ addon_id: addon.addon_id, name: addon.name, price: addon.price })
   }
-  const each = unit + sum(addons.map((a) => a.price ?? 0))
-  const lineTotal = minor(each * item.quantity)
-  return {
-    line: { ...bareLine(item), addons, name: product.name, store_id: product.store_id, unit_price: unit, line_total: lineTotal },
-    priced: { product, lineTotal }
-  }
+  const line = settledLine({ ...bareLine(item), addons, name: product.name, store_id: product.store_id, unit_price: unit })
+  return { line, priced: { product, lineTotal: line.line_total ?? minor(0) } }
 }
 

@@ -1,5 +1,6 @@
 import { Effect } from "effect"
 import type { Cart, OperationResult } from "../domain/Cart.ts"
+import { settledLine } from "../domain/LinePrice.ts"
 import type { CartType } from "../domain/Owner.ts"
 import { RequestContext } from "../runtime/RequestContext.ts"
 import type { ItemsResponse } from "./responses.ts"
@@ -14,18 +15,29 @@ export const batchFirst = (refused: ReadonlyArray<OperationResult>, applied: Rea
   return [...refused.filter((result) => !answered.has(result.index)), ...applied]
 }
 
-/** The answer of the items and buy-now flows: results in request order, whatever refused them. */
+/**
+ * A result as the answer shows it: the line's id at the top level whenever the result names a line
+ * (the seed's `item_id`, beside `item`), and the line's total agreeing with its quantity.
+ */
+const shownResult = (result: OperationResult): OperationResult =>
+  result.item === undefined ? result : { ...result, item_id: result.item.item_id, item: settledLine(result.item) }
+
+/**
+ * The answer of the items and buy-now flows: results in request order, whatever refused them. Every
+ * line shown has `line_total = (unit_price + addons) × quantity`, whatever the cart service stored:
+ * an unpriced change of quantity keeps its prices, never the old quantity's total.
+ */
 export const itemsResponse = (cartType: CartType, results: ReadonlyArray<OperationResult>, cart: Cart) =>
   Effect.map(
     RequestContext,
     (context): ItemsResponse => {
-      const ordered = [...results].sort((a, b) => a.index - b.index)
+      const ordered = [...results].sort((a, b) => a.index - b.index).map(shownResult)
       return {
         success: true,
         cart_type: cartType,
         operations_applied: ordered.filter((r) => r.status === "SUCCESS").length,
         results: ordered,
-        cart,
+        cart: { ...cart, items: cart.items.map(settledLine) },
         coupon_applied: cart.coupons_applied,
         warnings: [...context.warnings]
       }

@@ -1,0 +1,78 @@
+import { assert, layer } from "@effect/vitest"
+import { Effect, Schema } from "effect"
+import type { Cart, LineItem, OperationResult } from "@orchestra/core/domain/Cart"
+import { lineTotalAt } from "@orchestra/core/domain/LinePrice"
+import { CartFlows } from "@orchestra/core/flows/CartFlows"
+import { SandboxFlowsInMemory } from "../../src/sandbox/SandboxEnvironment.ts"
+import { asRequest, freshCustomer, ops } from "./support.ts"
+
+/** Every line an answer shows: `line_total` is its quantity times its prices, or absent while a price is unknown. */
+const assertSettled = (lines: ReadonlyArray<LineItem>, where: string) => {
+  for (const line of lines) assert.strictEqual(line.line_total, lineTotalAt(line), `${where}: ${line.item_id} × ${line.quantity}`)
+}
+/** Every result that names a line carries the line's id at the top level (the seed's `item_id`). */
+const assertResultIds = (results: ReadonlyArray<OperationResult>) => {
+  for (const result of results) if (result.item !== undefined) assert.strictEqual(result.item_id, result.item.item_id)
+}
+
+const Step = Schema.Struct({
+  lite: Schema.Boolean,
+  op: Schema.Literals(["ADD", "SET", "UPDATE", "DELETE"]),
+  product: Schema.Literals(["prod_case", "prod_screen", "prod_mug"]),
+  quantity: Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 4 })),
+  /** Which of the cart's lines an UPDATE or DELETE names (modulo the lines there are). */
+  line: Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 5 }))
+})
+const Journey = Schema.Array(Step).check(Schema.isMinLength(1), Schema.isMaxLength(8))
+
+const operationOf = (step: typeof Step.Type, cart: Cart | undefined) => {
+  const lines = cart?.items ?? []
+  const target = lines.length === 0 ? undefined : lines[step.line % lines.length]
+  if ((step.op === "UPDATE" || step.op === "DELETE") && target !== undefined) {
+    return step.op === "UPDATE" ? { op: "UPDATE", item_id: target.item_id, quantity: step.quantity } : { op: "DELETE", item_id: target.item_id }
+  }
+  return { op: step.op === "SET" ? "SET" : "ADD", product_id: step.product, quantity: step.quantity }
+}
+
+layer(SandboxFlowsInMemory, { excludeTestServices: true })("figures of every answer (issue 13)", (it) => {
+  it.effect("a lite add of 2 more to a line of 1 answers the total of 3, not the old one, and names the line", () =>
+    Effect.gen(function* () {
+      const flows = yield* CartFlows
+      const owner = freshCustomer()
+      yield* asRequest(flows.itemsFull({ owner, cartType: "DEFAULT", request: ops({ op: "ADD", product_id: "prod_case", quantity: 1 }) }))
+      const { result } = yield* asRequest(
+        flows.itemsLite({ owner, cartType: "DEFAULT", request: ops({ op: "ADD", product_id: "prod_case", quantity: 2 }) })
+      )
+      const line = result.cart.items[0]!
+      assert.strictEqual(line.quantity, 3)
+      assert.strictEqual(line.line_total, 89_700)
+      assert.strictEqual(result.results[0]?.item?.line_total, 89_700)
+      assert.strictEqual(result.results[0]?.item_id, line.item_id)
+      // The totals are the last computation's, and the answer says so.
+      assert.isFalse(result.cart.computed)
+    })
+  )
+
+  it.effect.prop(
+    "line_total = (unit_price + addons) × quantity on every line of every answer, across any run of lite and full operations",
+    [Journey],
+    ([journey]) =>
+      Effect.gen(function* () {
+        const flows = yield* CartFlows
+        const owner = freshCustomer()
+        let cart: Cart | undefined
+        for (const step of journey) {
+          const request = ops(operationOf(step, cart))
+          const flow = step.lite ? flows.itemsLite : flows.itemsFull
+          const { result } = yield* asRequest(flow({ owner, cartType: "DEFAULT", request }))
+          assertSettled(result.cart.items, "cart")
+          assertSettled(result.results.flatMap((r) => (r.item === undefined ? [] : [r.item])), "result")
+          assertResultIds(result.results)
+          cart = result.cart
+        }
+        const { result } = yield* asRequest(flows.getCached({ owner, cartType: "DEFAULT" }))
+        assertSettled(result.cart.items, "cached")
+      }),
+    { arbitrary: { runs: 30 } }
+  )
+})
