@@ -1,7 +1,7 @@
 import { Effect, Option } from "effect"
 import type { Cart } from "../domain/Cart.ts"
 import type { ApiError } from "../domain/Errors.ts"
-import { subtotalOf } from "../domain/LinePrice.ts"
+import { couponBaseAt } from "../domain/Promotions.ts"
 import { addWarning, RequestContext } from "../runtime/RequestContext.ts"
 import { optional } from "../runtime/StepRunner.ts"
 import { CartConflict } from "../services/Cart.ts"
@@ -90,7 +90,8 @@ export const getFull =
                 steps.validateCoupons(
                   codes,
                   input.owner,
-                  subtotalOf(cart.items, (id) => currentProducts.find((p) => p.product_id === id))
+                  // The rule PUT /cart judges a coupon's minimum by: the subtotal after promotions.
+                  couponBaseAt(cart.items, (id) => currentProducts.find((p) => p.product_id === id), Option.getOrElse(promotions, () => []))
                 ),
                 (r) => r.coupons
               ),

@@ -2,6 +2,7 @@ import type { CouponApplied, LineItem, PromotionApplied, Totals } from "@orchest
 import { allocate, applyBps, applyPercent, includedTax, type Minor, minor, sum } from "@orchestra/core/domain/Money"
 import type { ComputeInput } from "@orchestra/core/services/Cart"
 import { bareLine, type PricedLine, priceLine } from "@orchestra/core/domain/LinePrice"
+import { applyPromotions, negate } from "@orchestra/core/domain/Promotions"
 
 export interface PriceCartInput {
   readonly items: ReadonlyArray<LineItem>
@@ -32,9 +33,6 @@ const indexFirst = <A, K>(values: ReadonlyArray<A>, key: (a: A) => K): Map<K, A>
   return index
 }
 
-// `-0` would leak into JSON comparisons and `Object.is` checks downstream.
-const negate = (n: number): Minor => minor(n === 0 ? 0 : -n)
-
 /**
  * The sandbox's pricing rules (DESIGN §10) as one pure function over minor units: the cart
  * simulator and the tests share it, so the figures a flow sees are the figures the tests assert.
@@ -58,28 +56,17 @@ export const priceCart = (input: PriceCartInput): PricedCart => {
   }
 
   const subtotal = sum(priced.map((l) => l.lineTotal))
+  const promotions = [...indexFirst(compute.promotions, (p) => p.promotion_id).values()]
+  const { applied: promotions_applied, afterPromotions } = applyPromotions(priced, promotions)
   // Every reduction is capped at what is left of the subtotal, in application order, so the
   // recorded discounts always sum to the clamped total.
-  let remaining: number = subtotal
+  let remaining: number = afterPromotions
   const take = (wanted: number): number => {
     const taken = Math.max(0, Math.min(wanted, remaining))
     remaining -= taken
     return taken
   }
 
-  const inCart = new Set(priced.map((l) => l.product.product_id))
-  const promotions = [...indexFirst(compute.promotions, (p) => p.promotion_id).values()]
-  const promotions_applied: Array<typeof PromotionApplied.Type> = []
-  for (const promo of promotions) {
-    if (promo.type !== "COMBO") continue
-    if (!promo.requires_product_ids.some((id) => inCart.has(id))) continue
-    const targets = priced.filter((l) => promo.target_product_ids.includes(l.product.product_id))
-    if (targets.length === 0) continue
-    const off = take(sum(targets.map((l) => applyPercent(l.lineTotal, promo.percent))))
-    promotions_applied.push({ promotion_id: promo.promotion_id, title: promo.title, discount: negate(off) })
-  }
-
-  const afterPromotions = remaining
   const coupons_applied: Array<typeof CouponApplied.Type> = []
   const seenCodes = new Set<string>()
   for (const coupon of compute.coupons) {
