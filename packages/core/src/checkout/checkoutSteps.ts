@@ -24,11 +24,11 @@ import { removeOrderedLines } from "../flows/removeOrderedLines.ts"
 import { makeSteps } from "../flows/steps.ts"
 import type { RequestContext } from "../runtime/RequestContext.ts"
 import { runStep } from "../runtime/StepRunner.ts"
-import { CartService } from "../services/Cart.ts"
+import { CartService, type ComputeInput } from "../services/Cart.ts"
 import { Published } from "../services/Event.ts"
 import { AvailabilityReport, Deduction, Released, Reservation, type StockLine } from "../services/Inventory.ts"
 import { LoyaltyAccount, Redemption } from "../services/Loyalty.ts"
-import { CouponsUsed, CouponValidations } from "../services/Marketing.ts"
+import { ApplicablePromotions, CouponsUsed, CouponValidations } from "../services/Marketing.ts"
 import { type NotificationTemplate, NotificationsSent } from "../services/Notification.ts"
 import { SubOrdersCreated } from "../services/Order.ts"
 import { PaymentRecord } from "../services/Payment.ts"
@@ -66,7 +66,15 @@ export const makeCheckoutSteps = (deps: CheckoutDeps) => {
   return {
     findCart: (scope: CartScope) => recorded(FoundCart, Effect.map(cartSteps.findCart(scope), Option.getOrNull)),
 
-    compute: (cartId: CartId) => recorded(Cart, runStep(write("cart.compute"), deps.cart.compute({ params: { cart_id: cartId }, payload: {} }))),
+    /** Prices the cart from `input`; what it leaves out, the cart service keeps from the last computation. */
+    compute: (cartId: CartId, input: ComputeInput) =>
+      recorded(Cart, runStep(write("cart.compute"), deps.cart.compute({ params: { cart_id: cartId }, payload: input }))),
+
+    promotions: (productIds: ReadonlyArray<ProductId>) =>
+      recorded(
+        ApplicablePromotions,
+        runStep(read("marketing.promotionsApplicable"), deps.marketing.promotionsApplicable({ payload: { product_ids: productIds } }))
+      ),
 
     searchProducts: (productIds: ReadonlyArray<ProductId>) => recorded(ProductSearchResult, cartSteps.searchProducts(productIds)),
 

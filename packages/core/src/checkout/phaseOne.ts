@@ -83,7 +83,7 @@ export const phaseOne = (run: CheckoutRun) =>
     const scope = { owner, cartType: payload.cart_type }
     const found = yield* need(step(run, "cart.find", steps.findCart(scope)), unexpected("cart")) // 1
     if (found === null) return yield* new CartNotFound({ message: "There is no cart to place" })
-    const cart = isStale(found) ? yield* need(step(run, "cart.compute", steps.compute(found.cart_id)), unexpected("cart")) : found
+    const cart = isStale(found) ? yield* recompute(run, found) : found
 
     const checked = checkRequest(run, cart) // 2d
     if (Result.isFailure(checked)) return yield* checked.failure
@@ -167,6 +167,36 @@ export const phaseOne = (run: CheckoutRun) =>
       order: pending,
       payments: initiated
     } satisfies Placed
+  })
+
+/**
+ * Step 1's recompute of a stale cart (lite-updated, or never computed): the cart service knows the
+ * products of the lines it priced before, not of lines added since, so the current products of
+ * every line, their stores' tax settings and the promotions go with it (issue 13) — else a line
+ * never priced counts nothing and fails the price check. Its reads are recorded apart from step
+ * 2's ("recompute:"), as the journal knows an activity by its name. Promotions are optional: without
+ * them the cart service keeps the last ones it used.
+ */
+const recompute = (run: CheckoutRun, found: Cart) =>
+  Effect.gen(function* () {
+    const { steps, owner } = run
+    const productIds = productIdsOf(found.items)
+    if (productIds.length === 0) return yield* need(step(run, "cart.compute", steps.compute(found.cart_id, {})), unexpected("cart"))
+    const [products, promotions] = yield* Effect.all(
+      [
+        need(step(run, "recompute:product.search", steps.searchProducts(productIds)), unexpected("product")),
+        step(run, "recompute:marketing.promotionsApplicable", steps.promotions(productIds))
+      ],
+      { concurrency: "unbounded" }
+    )
+    const storeIds = [...new Set(products.products.map((p) => p.store_id))]
+    const taxSettings = yield* need(step(run, "recompute:sellerAdmin.taxSettings", steps.taxSettings(owner.domainId, storeIds)), unexpected("sellerAdmin"))
+    const input = {
+      products: products.products,
+      tax_settings: taxSettings,
+      ...(promotions._tag === "Done" ? { promotions: promotions.value.promotions } : {})
+    }
+    return yield* need(step(run, "cart.compute", steps.compute(found.cart_id, input)), unexpected("cart"))
   })
 
 /**

@@ -4,8 +4,8 @@ import type { Product } from "../services/Product.ts"
 
 /** Phase 1's pure checks of a cart (DESIGN §6), shared by the saga and the benchmark's baseline. */
 
-/** Computed at an earlier version, or never: its totals are recomputed before it is placed. */
-export const isStale = (cart: Cart) => !cart.computed || cart.computed_version !== cart.version
+/** A stale cart's totals are recomputed before it is placed. */
+export { isStale } from "../domain/Cart.ts"
 
 /** A cart is placed only with a fulfilment: an address with a delivery option, or a pickup point. */
 export const hasFulfilment = (cart: Cart) =>

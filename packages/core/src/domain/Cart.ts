@@ -84,6 +84,9 @@ export const Cart = Schema.Struct({
 })
 export type Cart = typeof Cart.Type
 
+/** Computed at an earlier version, or never: its figures are not the cart's as it is now. */
+export const isStale = (cart: Cart) => !cart.computed || cart.computed_version !== cart.version
+
 export const OperationResult = Schema.Struct({
   index: Schema.Int,
   operation: Schema.Literals(["SET", "ADD", "UPDATE", "DELETE"]),

@@ -1,5 +1,5 @@
 import { Effect, Option } from "effect"
-import type { Cart, LineItem } from "../domain/Cart.ts"
+import { type Cart, isStale, type LineItem } from "../domain/Cart.ts"
 import type { IndexedOperation } from "../domain/CartLines.ts"
 import type { DomainId, ProductId, StoreId } from "../domain/Ids.ts"
 import type { Operation } from "../domain/Operation.ts"
@@ -88,6 +88,30 @@ export const limitsView = (steps: Steps, domainId: DomainId, items: ReadonlyArra
       { concurrency: "unbounded" }
     )
     return catalogView(found.products, [], found.statuses)
+  })
+}
+
+/**
+ * What pricing a stale cart takes beyond what the cart service kept from its last computation
+ * (issue 13): a cart only lite-updated or never computed has lines whose products the cart service
+ * was never sent, and stores whose tax it never learnt, so a compute without them prices those
+ * lines at nothing. The current products of every line, their stores' tax settings and the
+ * promotions, side by side. None for a cart computed at its version, or without lines.
+ */
+export const stalePricing = (steps: Steps, domainId: DomainId, cart: Cart) => {
+  const productIds = productIdsOf(cart.items)
+  if (!isStale(cart) || productIds.length === 0) return Effect.succeedNone
+  return Effect.gen(function* () {
+    const products = yield* Effect.cached(Effect.map(steps.searchProducts(productIds), (r) => r.products))
+    const found = yield* Effect.all(
+      {
+        products,
+        taxSettings: Effect.flatMap(storeIdsOf(cart.items, productIds, products), (storeIds) => steps.taxSettings(domainId, storeIds)),
+        promotions: steps.promotions(productIds)
+      },
+      { concurrency: "unbounded" }
+    )
+    return Option.some(found)
   })
 }
 

@@ -59,10 +59,5 @@ export const itemsFull =
         return { batch, computed }
       }).pipe(invalidatingOnFailure(steps, cart))
 
-      // Results show each line as priced now, not as the cart service stored it before computing.
-      const priced = new Map(computed.items.map((line) => [line.item_id as string, line]))
-      const results = batchFirst(checked.rejected, batch.results).map((r) =>
-        r.item === undefined ? r : { ...r, item: priced.get(r.item.item_id) ?? r.item }
-      )
-      return yield* itemsResponse(cartType, results, computed)
+      return yield* itemsResponse(cartType, batchFirst(checked.rejected, batch.results), computed)
     }).pipe(cartWriteRefusals)

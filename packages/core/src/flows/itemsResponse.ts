@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import type { Cart, OperationResult } from "../domain/Cart.ts"
+import type { Cart, LineItem, OperationResult } from "../domain/Cart.ts"
 import { settledLine } from "../domain/LinePrice.ts"
 import type { CartType } from "../domain/Owner.ts"
 import { RequestContext } from "../runtime/RequestContext.ts"
@@ -19,8 +19,12 @@ export const batchFirst = (refused: ReadonlyArray<OperationResult>, applied: Rea
  * A result as the answer shows it: the line's id at the top level whenever the result names a line
  * (the seed's `item_id`, beside `item`), and the line's total agreeing with its quantity.
  */
-const shownResult = (result: OperationResult): OperationResult =>
-  result.item === undefined ? result : { ...result, item_id: result.item.item_id, item: settledLine(result.item) }
+const shownResult = (lines: ReadonlyMap<string, LineItem>) => (result: OperationResult): OperationResult => {
+  if (result.item === undefined) return result
+  // The line as the answered cart holds it (priced, when the flow computed), not as the batch stored it.
+  const line = lines.get(result.item.item_id) ?? result.item
+  return { ...result, item_id: line.item_id, item: settledLine(line) }
+}
 
 /**
  * The answer of the items and buy-now flows: results in request order, whatever refused them. Every
@@ -31,7 +35,8 @@ export const itemsResponse = (cartType: CartType, results: ReadonlyArray<Operati
   Effect.map(
     RequestContext,
     (context): ItemsResponse => {
-      const ordered = [...results].sort((a, b) => a.index - b.index).map(shownResult)
+      const lines = new Map(cart.items.map((line) => [line.item_id as string, line]))
+      const ordered = [...results].sort((a, b) => a.index - b.index).map(shownResult(lines))
       return {
         success: true,
         cart_type: cartType,

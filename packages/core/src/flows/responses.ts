@@ -46,8 +46,15 @@ export const CouponValidationResult = Schema.Struct({
 })
 export type CouponValidationResult = typeof CouponValidationResult.Type
 
-/** One entry per field the request sent; invalid fields were not applied. */
+/** The seed's summary of the coupons sent: VALID when every code is, `discount` their total (positive). */
+export const CouponsValidation = Schema.Struct({ status: Status, discount: NonNegativeAmount })
+
+/**
+ * One entry per field the request sent; invalid fields were not applied. The figures (`charge`,
+ * `discount`) are the computed cart's, so they agree with its totals.
+ */
 export const Validations = Schema.Struct({
+  coupon: Schema.optionalKey(CouponsValidation),
   coupons: Schema.optionalKey(Schema.Array(CouponValidationResult)),
   address: Schema.optionalKey(FieldValidation),
   tips: Schema.optionalKey(FieldValidation),

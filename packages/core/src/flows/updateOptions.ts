@@ -5,13 +5,15 @@ import { type ApiError, CartNotFound, InvalidRequest } from "../domain/Errors.ts
 import type { AddressId } from "../domain/Ids.ts"
 import { ownerSubject } from "../limits/AbuseLimits.ts"
 import { minor, sum } from "../domain/Money.ts"
+import { couponBaseAt, couponBaseOf } from "../domain/Promotions.ts"
+import type { CouponValidation } from "../services/Marketing.ts"
 import type { Owner } from "../domain/Owner.ts"
 import { RequestContext } from "../runtime/RequestContext.ts"
 import type { StoredOptions } from "../services/Cart.ts"
 import type { Address } from "../services/Customer.ts"
 import type { DeliveryOption } from "../services/SellerAdmin.ts"
 import type { CartScope } from "./CartFlows.ts"
-import { cartWriteRefusals, chargesOf, invalidatingOnFailure, unique } from "./cartContext.ts"
+import { cartWriteRefusals, chargesOf, invalidatingOnFailure, stalePricing, unique } from "./cartContext.ts"
 import type { FlowDeps } from "./FlowDeps.ts"
 import type { UpdateOptionsRequest } from "./requests.ts"
 import type { FieldValidation, UpdateOptionsResponse, Validations } from "./responses.ts"
@@ -58,7 +60,43 @@ const checkPreference = (preference: DeliveryPreference, option: DeliveryOption 
   return Effect.void
 }
 
-const storeCount = (cart: Cart) => unique(cart.items.flatMap((i) => (i.store_id === undefined ? [] : [i.store_id]))).length
+/**
+ * The figures of `validations` taken from the computed cart, so that they agree with its totals
+ * (issue 13): a valid delivery option's `charge` is `totals.delivery_charge` (after any free-delivery
+ * promotion), a valid wrap's is `totals.gift_wrap`, and each coupon's `discount` what the
+ * computation applied for it (0 when it applied nothing, e.g. a minimum no longer reached). The
+ * seed's `coupon` sums them up: VALID when every code sent is.
+ */
+const withFigures = (
+  validations: Validations,
+  coupons: ReadonlyArray<CouponValidation> | undefined,
+  cart: Cart
+): Validations => {
+  const applied = new Map(cart.coupons_applied.map((c) => [c.code as string, minor(Math.abs(c.discount))]))
+  const perCode = coupons?.map((c) => ({
+    code: c.code,
+    status: c.valid ? ("VALID" as const) : ("INVALID" as const),
+    ...(c.reason === undefined ? {} : { reason: c.reason }),
+    ...(c.valid ? { discount: applied.get(c.code) ?? minor(0) } : {})
+  }))
+  const valid = (v: FieldValidation | undefined, charge: number) => (v?.status === "VALID" ? { ...v, charge: minor(charge) } : v)
+  const deliveryOption = valid(validations.delivery_option, cart.totals.delivery_charge)
+  const giftWrap = valid(validations.gift_wrap, cart.totals.gift_wrap)
+  return {
+    ...validations,
+    ...(perCode === undefined
+      ? {}
+      : {
+          coupon: {
+            status: perCode.every((c) => c.status === "VALID") ? "VALID" : "INVALID",
+            discount: sum(perCode.map((c) => c.discount ?? 0))
+          },
+          coupons: perCode
+        }),
+    ...(deliveryOption === undefined ? {} : { delivery_option: deliveryOption }),
+    ...(giftWrap === undefined ? {} : { gift_wrap: giftWrap })
+  }
+}
 
 /**
  * PUT /cart: DESIGN §4, 12 steps.
@@ -84,13 +122,26 @@ export const updateOptions =
       const billing = request.address?.billing_address
       const billingId: AddressId | undefined = billing?.same_as_shipping === true ? undefined : billing?.address_id
       const deliveryOptionId = request.delivery_option?.delivery_option_id ?? cart.delivery_option?.delivery_option_id
-      // The cart's last computed subtotal after promotions: what its coupons apply to.
-      const couponBase = minor(Math.max(0, cart.totals.subtotal + sum(cart.promotions_applied.map((p) => p.discount))))
+      // A stale cart (lite-updated, never computed) is priced from current products (docs/flows.md).
+      const catchUp = yield* Effect.cached(stalePricing(steps, owner.domainId, cart))
+      // What coupons apply to and are judged on (the rule GET /cart uses too): the subtotal after
+      // promotions, at current prices for a stale cart, else from the cart's computation.
+      const couponBase = Effect.map(
+        catchUp,
+        Option.match({
+          onNone: () => couponBaseOf(cart),
+          onSome: (current) =>
+            couponBaseAt(cart.items, (id) => current.products.find((p) => p.product_id === id), Option.getOrElse(current.promotions, () => []))
+        })
+      )
 
       const checked = yield* Effect.all(
         {
+          catchUp,
           coupons: when(request.coupons !== undefined, () =>
-            Effect.map(steps.validateCoupons(request.coupons!.map((c) => c.code), owner, couponBase), (r) => r.coupons)
+            Effect.flatMap(couponBase, (base) =>
+              Effect.map(steps.validateCoupons(request.coupons!.map((c) => c.code), owner, base), (r) => r.coupons)
+            )
           ), // 2
           shippingAddress: when(shippingId !== undefined, () => steps.address(shippingId!)), // 3
           billingAddress: when(billingId !== undefined, () => steps.address(billingId!)), // 3
@@ -125,12 +176,6 @@ export const updateOptions =
       if (request.coupons !== undefined) {
         const results = Option.getOrElse(checked.coupons, () => [])
         yield* deps.limits.recordFailures("coupon_failures", ownerSubject(owner), results.filter((c) => !c.valid).length)
-        validations.coupons = results.map((c) => ({
-          code: c.code,
-          status: c.valid ? ("VALID" as const) : ("INVALID" as const),
-          ...(c.reason === undefined ? {} : { reason: c.reason }),
-          ...(c.discount === undefined ? {} : { discount: minor(Math.abs(c.discount)) })
-        }))
         options.coupons = results.filter((c) => c.valid).map((c) => ({ code: c.code }))
       }
       if (request.address !== undefined) {
@@ -146,10 +191,8 @@ export const updateOptions =
         if (valid) options.tips = request.tips
       }
       if (request.delivery_option !== undefined) {
-        validations.delivery_option =
-          usableOption === undefined
-            ? invalid(option === undefined ? "NOT_FOUND" : "INACTIVE")
-            : { status: "VALID", charge: minor(usableOption.charge_per_store * Math.max(1, storeCount(cart))) }
+        // A valid option's charge is filled in from the computed totals below.
+        validations.delivery_option = usableOption === undefined ? invalid(option === undefined ? "NOT_FOUND" : "INACTIVE") : VALID
         if (usableOption !== undefined) options.delivery_option = request.delivery_option
       }
       if (request.delivery_preference !== undefined) {
@@ -167,8 +210,8 @@ export const updateOptions =
         if (method?.active === true) options.payment_method = request.payment_method
       }
       if (request.gift_wrap !== undefined) {
-        validations.gift_wrap =
-          wrap === undefined ? invalid("NOT_FOUND") : wrap.active ? { status: "VALID", charge: wrap.price } : invalid("INACTIVE")
+        // A valid wrap's charge is filled in from the computed totals below.
+        validations.gift_wrap = wrap === undefined ? invalid("NOT_FOUND") : wrap.active ? VALID : invalid("INACTIVE")
         if (wrap?.active === true) {
           options.gift_wrap = { id: wrap.id, price: wrap.price, ...(message === undefined ? {} : { message }) }
         }
@@ -181,7 +224,9 @@ export const updateOptions =
       const computed = yield* Effect.gen(function* () {
         const updated = Object.keys(options).length === 0 ? cart : yield* steps.updateOptions(owner, cart.cart_id, options) // 8
 
-        const fulfilmentChanged = options.delivery_option !== undefined || options.address !== undefined
+        const current = Option.getOrUndefined(checked.catchUp)
+        // A stale cart's stores may have changed since its delivery was last quoted.
+        const fulfilmentChanged = options.delivery_option !== undefined || options.address !== undefined || current !== undefined
         const deliveryId = updated.delivery_option?.delivery_option_id
         const shipping =
           fulfilmentChanged && deliveryId !== undefined
@@ -192,11 +237,13 @@ export const updateOptions =
               )
             : Option.none() // 9
 
-        const promotions = yield* steps.promotions(unique(updated.items.map((i) => i.product_id))) // 10
+        // Read with the stale cart's products already, for the same lines: not asked twice.
+        const promotions = current === undefined ? yield* steps.promotions(unique(updated.items.map((i) => i.product_id))) : current.promotions // 10
 
         const computed = yield* steps.compute(
           updated.cart_id,
           {
+            ...(current === undefined ? {} : { products: current.products, tax_settings: current.taxSettings }),
             ...Option.match(promotions, { onNone: () => ({}), onSome: (p) => ({ promotions: p }) }),
             ...(options.coupons === undefined
               ? {}
@@ -218,7 +265,7 @@ export const updateOptions =
         success: true,
         cart_type: input.cartType,
         cart: computed,
-        validations,
+        validations: withFigures(validations, request.coupons === undefined ? undefined : Option.getOrElse(checked.coupons, () => []), computed),
         warnings: [...context.warnings]
       } as const
     }).pipe(cartWriteRefusals)

@@ -63,12 +63,13 @@ export const CouponValidations = Schema.Struct({ coupons: Schema.Array(CouponVal
 export const CouponsUsed = Schema.Struct({ used: Schema.Array(CouponCode) })
 
 const ProductIds = Schema.Struct({ product_ids: Schema.Array(ProductId) })
+export const ApplicablePromotions = Schema.Struct({ promotions: Schema.Array(Promotion) })
 
 export const MarketingGroup = HttpApiGroup.make("marketing")
   .add(
     HttpApiEndpoint.post("promotionsApplicable", "/api/promotions/applicable", {
       payload: ProductIds,
-      success: Schema.Struct({ promotions: Schema.Array(Promotion) })
+      success: ApplicablePromotions
     })
   )
   .add(

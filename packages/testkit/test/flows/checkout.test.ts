@@ -736,3 +736,62 @@ describe("checkout abuse limits (DESIGN §3)", () => {
     }).pipe(Effect.provide(checkoutSandbox({ limits: { ...defaultAbuseLimits, pendingCheckouts: { max: 1, ttlS: 1_800 } } })))
   )
 })
+
+describe("carts not fully priced are placed at their right figures (issue 13)", () => {
+  const pickup = options({ pickup_point: { pickup_point_id: "pickup_1" } })
+
+  it.effect("buy-now → PUT /cart (pickup) → place-order at the PUT's total: the mug is priced all along", () =>
+    Effect.gen(function* () {
+      const flows = yield* CartFlows
+      const owner = freshCustomer()
+      const { result: bought } = yield* asRequest(flows.buyNow({ owner, request: ops({ op: "ADD", product_id: "prod_mug", quantity: 1 }) }))
+      // The mug's store includes its tax: 249.00 is the whole amount.
+      assert.strictEqual(bought.cart.totals.net_payable, 24_900)
+      const { result: updated } = yield* asRequest(flows.updateOptions({ owner, cartType: "BUY_NOW", request: pickup }))
+      assert.isTrue(updated.cart.computed)
+      assert.strictEqual(updated.cart.totals.subtotal, 24_900)
+      assert.strictEqual(updated.cart.totals.net_payable, 24_900)
+      const placed = yield* Effect.flatMap(CheckoutFlows, (checkout) =>
+        asRequest(
+          checkout.placeOrder({
+            owner,
+            cartType: "BUY_NOW",
+            request: cod(updated.cart.totals.net_payable),
+            idempotencyKey: "buy-now-1",
+            fingerprint: fingerprintOf("POST", "/cart/place-order?cart_type=BUY_NOW", "buy-now-1")
+          })
+        )
+      )
+      assert.strictEqual(placed.result.order.order_status, "CONFIRMED")
+      assert.strictEqual(placed.result.order.total, 24_900)
+    }).pipe(Effect.provide(checkoutSandbox()))
+  )
+
+  it.effect("a cart only ever lite-updated is priced by PUT /cart, and placed at that total", () =>
+    Effect.gen(function* () {
+      const flows = yield* CartFlows
+      const owner = freshCustomer()
+      yield* asRequest(flows.itemsLite({ owner, cartType: "DEFAULT", request: ops({ op: "ADD", product_id: "prod_case", quantity: 2 }) }))
+      const { result } = yield* asRequest(flows.updateOptions({ owner, cartType: "DEFAULT", request: pickup }))
+      assert.isTrue(result.cart.computed)
+      // 2 × 299.00, plus 5 % tax (store_123 is tax-exclusive).
+      assert.deepInclude<unknown>(result.cart.totals, { subtotal: 59_800, tax: 2_990, net_payable: 62_790 })
+      assert.deepInclude<unknown>(result.cart.items[0], { unit_price: 29_900, line_total: 59_800 })
+      const placed = yield* place(owner, cod(result.cart.totals.net_payable))
+      assert.strictEqual(placed.result.order.order_status, "CONFIRMED")
+    }).pipe(Effect.provide(checkoutSandbox()))
+  )
+
+  it.effect("a line lite-added after the cart was priced is priced by place-order's recompute, not PRICE_CHANGED", () =>
+    Effect.gen(function* () {
+      const flows = yield* CartFlows
+      const owner = freshCustomer()
+      yield* readyCart(owner, [{ op: "ADD", product_id: "prod_case", quantity: 1 }])
+      yield* asRequest(flows.itemsLite({ owner, cartType: "DEFAULT", request: ops({ op: "ADD", product_id: "prod_mug", quantity: 1 }) }))
+      // 299.00 + 5 % tax, and the mug's 249.00 (tax included).
+      const placed = yield* place(owner, cod(29_900 + 1_495 + 24_900))
+      assert.strictEqual(placed.result.order.order_status, "CONFIRMED")
+      assert.strictEqual(placed.result.order.total, 56_295)
+    }).pipe(Effect.provide(checkoutSandbox()))
+  )
+})

@@ -313,7 +313,7 @@ layer(SandboxFlowsInMemory, { excludeTestServices: true })("items flows", (it) =
     })
   )
 
-  it.effect("buy-now replaces the BUY_NOW cart's lines and leaves the DEFAULT cart alone", () =>
+  it.effect("buy-now replaces the BUY_NOW cart's lines, answers them priced, and leaves the DEFAULT cart alone", () =>
     Effect.gen(function* () {
       const flows = yield* CartFlows
       const owner = freshCustomer()
@@ -324,9 +324,18 @@ layer(SandboxFlowsInMemory, { excludeTestServices: true })("items flows", (it) =
       )
       const steps = stepsOf(context)
       assert.deepStrictEqual(steps[0], "cart.findOrCreate")
-      assert.deepStrictEqual([...steps.slice(1, 3)].sort(), ["product.search", "sellerAdmin.storeStatus"])
-      assert.deepStrictEqual(steps.slice(3), ["cart.applyBatch", "cache.set"])
+      assert.deepStrictEqual(
+        [...steps.slice(1, 5)].sort(),
+        ["marketing.promotionsApplicable", "product.search", "sellerAdmin.storeStatus", "sellerAdmin.taxSettings"]
+      )
+      assert.deepStrictEqual(steps.slice(5), ["cart.applyBatch", "cart.compute", "cache.set"])
       assert.strictEqual(result.cart_type, "BUY_NOW")
+      // Priced, as the seed's "full computed cart": the client places the order from this answer.
+      assert.isTrue(result.cart.computed)
+      assert.deepInclude<unknown>(result.cart.items[0], { name: "Phone Case", unit_price: 29_900, line_total: 29_900 })
+      assert.deepInclude<unknown>(result.results[0]?.item, { unit_price: 29_900, line_total: 29_900 })
+      assert.strictEqual(result.cart.totals.subtotal, 29_900)
+      assert.isAbove(result.cart.totals.net_payable, 0)
       assert.deepStrictEqual(
         result.cart.items.map((i) => [i.product_id, i.quantity]),
         [["prod_case", 1]]
