@@ -1,5 +1,6 @@
 import { Schema } from "effect"
-import { CartOptionsFields } from "./CartOptions.ts"
+import { Address } from "../services/Customer.ts"
+import { AddressSelection, CartOptionsFields } from "./CartOptions.ts"
 import { AddonId, CartId, CouponCode, GiftWrapId, ItemId, ProductId, PromotionId, StoreId, VariantId } from "./Ids.ts"
 import { Amount, Currency, minor, NonNegativeAmount } from "./Money.ts"
 import { ActionTaken, OperationErrorCode } from "./Operation.ts"
@@ -49,6 +50,18 @@ export const GiftWrap = Schema.Struct({
   price: NonNegativeAmount
 })
 
+/**
+ * The chosen addresses: the ids as the client sent them, and beside them (the seed's cart shape)
+ * `shipping` / `billing` as the customer service returned them when they were checked. A billing
+ * address "same as shipping" is the shipping address.
+ */
+export const CartAddress = Schema.Struct({
+  ...AddressSelection.fields,
+  shipping: Schema.optionalKey(Address),
+  billing: Schema.optionalKey(Address)
+})
+export type CartAddress = typeof CartAddress.Type
+
 /** The totals of a cart with nothing to pay for. */
 export const zeroTotals: Totals = {
   subtotal: minor(0),
@@ -73,6 +86,7 @@ export const Cart = Schema.Struct({
   version: Schema.Int,
   items: Schema.Array(LineItem),
   ...CartOptionsFields,
+  address: Schema.optionalKey(CartAddress),
   gift_wrap: Schema.optionalKey(GiftWrap),
   coupons_applied: Schema.Array(CouponApplied),
   promotions_applied: Schema.Array(PromotionApplied),

@@ -9,5 +9,6 @@ export const emptyCart = (cartType: CartType, currency: Currency): EmptyCart => 
   cart_type: cartType,
   currency,
   items: [],
+  coupons_applied: [],
   totals: zeroTotals
 })

@@ -15,6 +15,8 @@ export const EmptyCart = Schema.Struct({
   currency: Currency,
   // An array of nothing rather than Tuple([]): the document then says `items` + `maxItems: 0`, which every OpenAPI linter reads.
   items: Schema.Array(Schema.Never).pipe(Schema.check(Schema.isMaxLength(0))),
+  /** As every cart carries it (the seed's cart shape); none without a cart. */
+  coupons_applied: Schema.Array(Schema.Never).pipe(Schema.check(Schema.isMaxLength(0))),
   totals: Totals
 })
 export type EmptyCart = typeof EmptyCart.Type

@@ -183,7 +183,16 @@ export const updateOptions =
         const billingCheck = Option.map(checked.billingAddress, (a) => checkAddress(owner, a, false))
         const problem = [shipping, billingCheck].flatMap(Option.toArray).find((v) => v.status === "INVALID")
         validations.address = problem ?? VALID
-        if (problem === undefined) options.address = request.address
+        if (problem === undefined) {
+          // The addresses themselves beside their ids (the seed's cart shape), as just checked.
+          const shippingAddress = Option.getOrUndefined(Option.flatten(checked.shippingAddress))
+          const billingAddress = billing?.same_as_shipping === true ? shippingAddress : Option.getOrUndefined(Option.flatten(checked.billingAddress))
+          options.address = {
+            ...request.address,
+            ...(shippingAddress === undefined ? {} : { shipping: shippingAddress }),
+            ...(billingAddress === undefined ? {} : { billing: billingAddress })
+          }
+        }
       }
       if (request.tips !== undefined) {
         const valid = request.tips.currency === cart.currency

@@ -1,6 +1,6 @@
 import { Context, Schema } from "effect"
 import { HttpApi, HttpApiEndpoint, HttpApiGroup } from "effect/http-api"
-import { Cart, GiftWrap, OperationResult } from "../domain/Cart.ts"
+import { Cart, CartAddress, GiftWrap, OperationResult } from "../domain/Cart.ts"
 import { CartOptionsFields, CouponRef } from "../domain/CartOptions.ts"
 import { CartId, ItemId } from "../domain/Ids.ts"
 import { Currency } from "../domain/Money.ts"
@@ -71,8 +71,12 @@ export const OrderedLine = Schema.Struct({
 })
 export type OrderedLine = typeof OrderedLine.Type
 
-/** Options as stored: what the client chose plus what the orchestrator resolved (wrap price). */
-export const StoredOptions = Schema.Struct({ ...CartOptionsFields, gift_wrap: Schema.optionalKey(GiftWrap) })
+/** Options as stored: what the client chose plus what the orchestrator resolved (wrap price, the addresses themselves). */
+export const StoredOptions = Schema.Struct({
+  ...CartOptionsFields,
+  address: Schema.optionalKey(CartAddress),
+  gift_wrap: Schema.optionalKey(GiftWrap)
+})
 export type StoredOptions = typeof StoredOptions.Type
 
 export const CartRemoved = Schema.Struct({ cart_id: CartId, deleted: Schema.Boolean })

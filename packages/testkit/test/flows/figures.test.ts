@@ -3,8 +3,9 @@ import { Effect, Schema } from "effect"
 import type { Cart, LineItem, OperationResult } from "@orchestra/core/domain/Cart"
 import { lineTotalAt } from "@orchestra/core/domain/LinePrice"
 import { CartFlows } from "@orchestra/core/flows/CartFlows"
+import { UpdateOptionsRequest } from "@orchestra/core/flows/requests"
 import { SandboxFlowsInMemory } from "../../src/sandbox/SandboxEnvironment.ts"
-import { asRequest, freshCustomer, ops } from "./support.ts"
+import { asRequest, customer, freshCustomer, ops } from "./support.ts"
 
 /** Every line an answer shows: `line_total` is its quantity times its prices, or absent while a price is unknown. */
 const assertSettled = (lines: ReadonlyArray<LineItem>, where: string) => {
@@ -14,6 +15,8 @@ const assertSettled = (lines: ReadonlyArray<LineItem>, where: string) => {
 const assertResultIds = (results: ReadonlyArray<OperationResult>) => {
   for (const result of results) if (result.item !== undefined) assert.strictEqual(result.item_id, result.item.item_id)
 }
+
+const options = Schema.decodeUnknownSync(UpdateOptionsRequest)
 
 const Step = Schema.Struct({
   lite: Schema.Boolean,
@@ -74,5 +77,71 @@ layer(SandboxFlowsInMemory, { excludeTestServices: true })("figures of every ans
         assertSettled(result.cart.items, "cached")
       }),
     { arbitrary: { runs: 30 } }
+  )
+
+  it.effect("PUT /cart: validations' figures are the computed cart's — a waived delivery charges 0, coupons sum to their discount", () =>
+    Effect.gen(function* () {
+      const flows = yield* CartFlows
+      const owner = freshCustomer()
+      // 3 × 299.00 = 897.00: above the 599.00 free-delivery threshold of the standard option.
+      yield* asRequest(flows.itemsFull({ owner, cartType: "DEFAULT", request: ops({ op: "ADD", product_id: "prod_case", quantity: 3 }) }))
+      const { result } = yield* asRequest(
+        flows.updateOptions({
+          owner,
+          cartType: "DEFAULT",
+          request: options({ delivery_option: { delivery_option_id: "deliv_opt_123" }, coupons: [{ code: "SAVE20" }, { code: "FLAT50" }] })
+        })
+      )
+      const { totals } = result.cart
+      assert.strictEqual(totals.delivery_charge, 0)
+      assert.deepStrictEqual(result.validations.delivery_option, { status: "VALID", charge: totals.delivery_charge })
+      // SAVE20: 20 % of 897.00 = 179.40 (under its 200.00 cap); FLAT50: 50.00.
+      assert.deepStrictEqual(result.validations.coupon, { status: "VALID", discount: 22_940 })
+      assert.deepStrictEqual(
+        result.validations.coupons?.map((c) => [c.code, c.status, c.discount]),
+        [
+          ["SAVE20", "VALID", 17_940],
+          ["FLAT50", "VALID", 5_000]
+        ]
+      )
+      assert.strictEqual(-totals.discount, result.validations.coupon?.discount)
+    })
+  )
+
+  it.effect("PUT /cart: one invalid code makes the seed's coupon INVALID; the valid one's discount is still counted", () =>
+    Effect.gen(function* () {
+      const flows = yield* CartFlows
+      const owner = freshCustomer()
+      yield* asRequest(flows.itemsFull({ owner, cartType: "DEFAULT", request: ops({ op: "ADD", product_id: "prod_case", quantity: 2 }) }))
+      const { result } = yield* asRequest(
+        flows.updateOptions({ owner, cartType: "DEFAULT", request: options({ coupons: [{ code: "FLAT50" }, { code: "EXPIRED10" }] }) })
+      )
+      assert.deepStrictEqual(result.validations.coupon, { status: "INVALID", discount: 5_000 })
+      assert.strictEqual(result.cart.totals.discount, -5_000)
+    })
+  )
+
+  it.effect("the cart carries its addresses as the customer service returns them, beside their ids", () =>
+    Effect.gen(function* () {
+      const flows = yield* CartFlows
+      const owner = customer("cust_1")
+      yield* asRequest(flows.itemsLite({ owner, cartType: "DEFAULT", request: ops({ op: "SET", product_id: "prod_case", quantity: 1 }) }))
+      const { result } = yield* asRequest(
+        flows.updateOptions({
+          owner,
+          cartType: "DEFAULT",
+          request: options({ address: { shipping_address: { address_id: "addr_456" }, billing_address: { same_as_shipping: true } } })
+        })
+      )
+      const shipping = { address_id: "addr_456", customer_id: "cust_1", city: "Bengaluru", pincode: "560034", serviceable: true }
+      assert.deepStrictEqual(result.cart.address, {
+        shipping_address: { address_id: "addr_456" },
+        billing_address: { same_as_shipping: true },
+        shipping,
+        billing: shipping
+      })
+      const { result: read } = yield* asRequest(flows.getFull({ owner, cartType: "DEFAULT" }))
+      assert.deepStrictEqual(read.cart.address?.shipping, shipping)
+    })
   )
 })
