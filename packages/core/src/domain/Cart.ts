@@ -92,8 +92,16 @@ export const Cart = Schema.Struct({
   promotions_applied: Schema.Array(PromotionApplied),
   totals: Totals,
   /** False until the cart has been computed at its current version. */
-  computed: Schema.Boolean,
-  computed_version: Schema.optionalKey(Schema.Int),
+  computed: Schema.Boolean.annotate({
+    description:
+      "True when `totals`, `coupons_applied`, `promotions_applied` and the lines' prices were computed at this version of the cart. " +
+      "False after a change that was not priced (`POST /cart/items?compute=false`): `totals` and the applied discounts are then the " +
+      "last computation's (zero for a cart never computed); each line keeps the prices it was last priced at, with `line_total` for its " +
+      "current quantity, and a line never priced has no prices. The next full `GET /cart`, `PUT /cart` or place-order prices the cart."
+  }),
+  computed_version: Schema.optionalKey(
+    Schema.Int.annotate({ description: "The version the figures were computed at; below `version` when `computed` is false." })
+  ),
   updated_at: Schema.String
 })
 export type Cart = typeof Cart.Type

@@ -1,5 +1,5 @@
 import type { CouponApplied, LineItem, PromotionApplied, Totals } from "@orchestra/core/domain/Cart"
-import { allocate, applyBps, applyPercent, includedTax, type Minor, minor, sum } from "@orchestra/core/domain/Money"
+import { allocate, applyBps, applyPercent, includedTax, minor, sum } from "@orchestra/core/domain/Money"
 import type { ComputeInput } from "@orchestra/core/services/Cart"
 import { bareLine, type PricedLine, priceLine } from "@orchestra/core/domain/LinePrice"
 import { applyPromotions, negate } from "@orchestra/core/domain/Promotions"
