@@ -1,10 +1,13 @@
 import { assert, layer } from "@effect/vitest"
-import { Effect, Schema } from "effect"
+import { Effect, Layer, Schema } from "effect"
 import type { Cart, LineItem, OperationResult } from "@orchestra/core/domain/Cart"
 import { lineTotalAt } from "@orchestra/core/domain/LinePrice"
 import { CartFlows } from "@orchestra/core/flows/CartFlows"
 import { UpdateOptionsRequest } from "@orchestra/core/flows/requests"
-import { SandboxFlowsInMemory } from "../../src/sandbox/SandboxEnvironment.ts"
+import { CouponCode } from "@orchestra/core/domain/Ids"
+import { minor } from "@orchestra/core/domain/Money"
+import { demoCatalog } from "../../src/catalog/Catalog.ts"
+import { MemoryStores, SandboxFlowsInMemory, sandboxFlows } from "../../src/sandbox/SandboxEnvironment.ts"
 import { asRequest, customer, freshCustomer, ops } from "./support.ts"
 
 /** Every line an answer shows: `line_total` is its quantity times its prices, or absent while a price is unknown. */
@@ -145,3 +148,41 @@ layer(SandboxFlowsInMemory, { excludeTestServices: true })("figures of every ans
     })
   )
 })
+
+/**
+ * A phone and two cases: 20,597.00 before promotions, 20,537.20 after the combo's 10 % off the cases.
+ * EDGE's minimum lies between the two, so the rule decides whether it applies.
+ */
+const edge = CouponCode.make("EDGE")
+const edgeCatalog = {
+  ...demoCatalog,
+  coupons: [...demoCatalog.coupons, { code: edge, type: "FLAT" as const, amount: minor(1_000), min_subtotal: minor(2_055_000), valid_until: "2099-12-31" }]
+}
+
+layer(sandboxFlows({ catalog: edgeCatalog }).pipe(Layer.provideMerge(MemoryStores)), { excludeTestServices: true })(
+  "a coupon's minimum, judged on one subtotal (issue 13)",
+  (it) => {
+    it.effect("PUT /cart and the full GET both judge it on the subtotal after promotions", () =>
+      Effect.gen(function* () {
+        const flows = yield* CartFlows
+        const owner = freshCustomer()
+        const phone = { op: "SET", product_id: "prod_phone", variant_id: "var_128gb", quantity: 1 }
+        // Three cases: 20,806.30 after promotions, above the minimum: EDGE is taken.
+        yield* asRequest(flows.itemsFull({ owner, cartType: "DEFAULT", request: ops(phone, { op: "SET", product_id: "prod_case", quantity: 3 }) }))
+        const { result: taken } = yield* asRequest(flows.updateOptions({ owner, cartType: "DEFAULT", request: options({ coupons: [{ code: "EDGE" }] }) }))
+        assert.deepStrictEqual<unknown>(taken.validations.coupon, { status: "VALID", discount: 1_000 })
+        // Two cases: 20,537.20 after promotions, under it (20,597.00 before would pass).
+        yield* asRequest(flows.itemsLite({ owner, cartType: "DEFAULT", request: ops({ op: "SET", product_id: "prod_case", quantity: 2 }) }))
+        const { result: read } = yield* asRequest(flows.getFull({ owner, cartType: "DEFAULT" }))
+        assert.include(
+          read.warnings.map((w) => w.code),
+          "COUPON_REMOVED"
+        )
+        const { result: again } = yield* asRequest(flows.updateOptions({ owner, cartType: "DEFAULT", request: options({ coupons: [{ code: "EDGE" }] }) }))
+        assert.deepStrictEqual<unknown>(again.validations.coupon, { status: "INVALID", discount: 0 })
+        assert.strictEqual(again.validations.coupons?.[0]?.reason, "MIN_SUBTOTAL")
+        assert.strictEqual(again.cart.totals.discount, -5_980)
+      })
+    )
+  }
+)
