@@ -1,4 +1,4 @@
-import type { AddonLine, LineItem } from "./Cart.ts"
+import type { AddonLine, Cart, LineItem } from "./Cart.ts"
 import { type Minor, minor, sum } from "./Money.ts"
 import type { Product } from "../services/Product.ts"
 
@@ -47,6 +47,9 @@ export const settledLine = (line: LineItem): LineItem => {
   const total = lineTotalAt(rest)
   return total === undefined ? rest : { ...rest, line_total: total }
 }
+
+/** The cart with every line settled: what a write that changed quantities without pricing answers. */
+export const settledCart = (cart: Cart): Cart => ({ ...cart, items: cart.items.map(settledLine) })
 
 /** What a cart's lines add up to at current prices; unpriceable lines count nothing. */
 export const subtotalOf = (items: ReadonlyArray<LineItem>, productOf: (productId: string) => Product | undefined): Minor =>

@@ -27,9 +27,9 @@ const shownResult = (lines: ReadonlyMap<string, LineItem>) => (result: Operation
 }
 
 /**
- * The answer of the items and buy-now flows: results in request order, whatever refused them. Every
- * line shown has `line_total = (unit_price + addons) × quantity`, whatever the cart service stored:
- * an unpriced change of quantity keeps its prices, never the old quantity's total.
+ * The answer of the items and buy-now flows: results in request order, whatever refused them. The
+ * cart is the computed one or the batch's, settled as it came in (`steps.applyBatch`): every line
+ * shown has `line_total = (unit_price + addons) × quantity`.
  */
 export const itemsResponse = (cartType: CartType, results: ReadonlyArray<OperationResult>, cart: Cart) =>
   Effect.map(
@@ -42,7 +42,7 @@ export const itemsResponse = (cartType: CartType, results: ReadonlyArray<Operati
         cart_type: cartType,
         operations_applied: ordered.filter((r) => r.status === "SUCCESS").length,
         results: ordered,
-        cart: { ...cart, items: cart.items.map(settledLine) },
+        cart,
         coupon_applied: cart.coupons_applied,
         warnings: [...context.warnings]
       }

@@ -2,6 +2,7 @@ import { Clock, Context, Effect, Option, Schema } from "effect"
 import { Cart } from "../domain/Cart.ts"
 import type { IndexedOperation } from "../domain/CartLines.ts"
 import type { AddressId, CartId, CouponCode, DeliveryOptionId, DomainId, GiftWrapId, PaymentMethodId, PickupPointId, ProductId, StoreId } from "../domain/Ids.ts"
+import { settledCart } from "../domain/LinePrice.ts"
 import type { Minor } from "../domain/Money.ts"
 import { downstreamKey, keyScope } from "../domain/IdempotencyKey.ts"
 import { type CartType, type Owner, ownerKey, toOwnerRef } from "../domain/Owner.ts"
@@ -137,9 +138,16 @@ export const makeSteps = (deps: FlowDeps) => {
   giftWrapOption: (id: GiftWrapId) =>
     orNone(runStep(read("sellerAdmin.giftWrapOption"), deps.sellerAdmin.giftWrapOption({ params: { id } }))),
 
+  /**
+   * The batch changes quantities without pricing: its cart is settled as it comes in (each line's
+   * `line_total` for its new quantity), so neither an answer nor the cache shows a stale total.
+   */
   applyBatch: (owner: Owner, cartId: CartId, operations: ReadonlyArray<IndexedOperation>, replace = false) =>
-    cartWrite(owner, "cart.applyBatch", (guard) =>
-      deps.cart.applyBatch({ params: { cart_id: cartId }, payload: { operations, ...(replace ? { replace } : {}), ...guard } })
+    Effect.map(
+      cartWrite(owner, "cart.applyBatch", (guard) =>
+        deps.cart.applyBatch({ params: { cart_id: cartId }, payload: { operations, ...(replace ? { replace } : {}), ...guard } })
+      ),
+      (batch) => ({ results: batch.results, cart: settledCart(batch.cart) })
     ),
 
   updateOptions: (owner: Owner, cartId: CartId, options: StoredOptions) =>
