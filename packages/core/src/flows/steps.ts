@@ -84,7 +84,9 @@ export const makeSteps = (deps: FlowDeps) => {
     // Find-or-create has the same effect however often it is sent, so it may be retried.
     runStep(write("cart.findOrCreate", true), deps.cart.findOrCreate({ payload: { ...cartKey(scope), currency: deps.currency } })),
 
-  findCart: (scope: CartScope) => orNone(runStep(read("cart.find"), deps.cart.find({ payload: cartKey(scope) }))),
+  // Settled as the batch's cart is: a GET answers this cart when the cache misses or pricing fails.
+  findCart: (scope: CartScope) =>
+    Effect.map(orNone(runStep(read("cart.find"), deps.cart.find({ payload: cartKey(scope) }))), Option.map(settledCart)),
 
   searchProducts: (productIds: ReadonlyArray<ProductId>) =>
     runStep(read("product.search"), deps.product.search({ query: { product_ids: productIds } })),
