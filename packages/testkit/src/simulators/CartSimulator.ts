@@ -3,6 +3,7 @@ import { type Cart, type OperationResult, zeroTotals } from "@orchestra/core/dom
 import { applyOperations } from "@orchestra/core/domain/CartLines"
 import { MAX_COUPONS } from "@orchestra/core/domain/CartOptions"
 import { CartId, ItemId } from "@orchestra/core/domain/Ids"
+import { settledLine } from "@orchestra/core/domain/LinePrice"
 import type { CartType, OwnerRef } from "@orchestra/core/domain/Owner"
 import { CartConflict, type CartGroup, type ComputeInput, type WriteGuard } from "@orchestra/core/services/Cart"
 import type { Operations } from "@orchestra/core/services/Downstream"
@@ -278,7 +279,8 @@ export const makeCartSimulator = (_catalog: Catalog): Effect.Effect<CartSimulato
                   return []
                 }
                 reduced.push(line.item_id)
-                return [{ ...line, quantity: line.quantity - quantity }]
+                // Its total follows the quantity left, as after any change of quantity (issue 13).
+                return [settledLine({ ...line, quantity: line.quantity - quantity })]
               })
               const stored: LinesRemoved = { removed, reduced }
               // A cart left without lines goes, as phase 2 used to delete it.
