@@ -93,7 +93,11 @@ export const GetCartResponse = Schema.Struct({
   inventory_status: Schema.Array(InventoryStatus),
   warnings: Schema.Array(Warning),
   /** True when computing failed and this is the last computed cart. */
-  stale: Schema.Boolean,
+  stale: Schema.Boolean.annotate({
+    description:
+      "True when the cart could not be priced now (current prices, tax or the compute itself unavailable, or the cart changed meanwhile): " +
+      "its figures are from its last computation, named in `warnings`."
+  }),
   ...mergedFromGuestField
 })
 export type GetCartResponse = typeof GetCartResponse.Type
