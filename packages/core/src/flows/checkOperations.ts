@@ -101,13 +101,16 @@ export const checkOperations = (
   const rejected: Array<OperationResult> = []
   let previewSeq = 0
   for (const op of operations) {
+    // A refusal of an operation on a line the cart already has names it, as the seed's results do.
+    const existing = touchedLine(op, items)
+    const naming: Partial<OperationResult> = existing === undefined ? {} : { item_id: existing.item_id }
     if (op.op === "SET" || op.op === "ADD") {
       const problem = productProblem(
         { product_id: op.product_id, ...(op.variant_id === undefined ? {} : { variant_id: op.variant_id }), addonIds: (op.addons ?? []).map((a) => a.addon_id) },
         view
       )
       if (problem !== undefined) {
-        rejected.push(refuse(op, problem.code, problem.error))
+        rejected.push(refuse(op, problem.code, problem.error, naming))
         continue
       }
     }
@@ -129,7 +132,7 @@ export const checkOperations = (
     }
     if (quantity !== undefined) {
       const { code, error, ...extra } = quantity
-      rejected.push(refuse(op, code, error, extra))
+      rejected.push(refuse(op, code, error, { ...naming, ...extra }))
       continue
     }
     state = next.items

@@ -158,3 +158,27 @@ describe("batchFirst: one result per operation when a replayed batch meets this 
     )
   })
 })
+
+describe("checkOperations: a refusal names the line it concerns (issue 13)", () => {
+  it("an UPDATE over the limit, an ADD to an existing line of an inactive product: item_id at the top level; a new line: none", () => {
+    const items = [line("limited", 2, 1), line("inactive", 1, 2)]
+    const checked = checkOperations(
+      items,
+      [
+        { op: "UPDATE", item_id: ItemId.make("item_1"), quantity: 4, index: 0 },
+        add("inactive", 1),
+        add("limited", 2, 5)
+      ],
+      view
+    )
+    assert.deepStrictEqual<unknown>(
+      checked.rejected.map((r) => [r.index, r.code, r.item_id]),
+      [
+        [0, "QUANTITY_LIMIT", "item_1"],
+        [1, "PRODUCT_INACTIVE", "item_2"],
+        [2, "QUANTITY_LIMIT", "item_1"]
+      ]
+    )
+    assert.deepStrictEqual(checkOperations([], [add("inactive", 0)], view).rejected[0]?.item_id, undefined)
+  })
+})
