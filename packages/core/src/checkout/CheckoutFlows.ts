@@ -10,6 +10,7 @@ import { NotificationService } from "../services/Notification.ts"
 import { OrderService } from "../services/Order.ts"
 import { CartLock } from "../stores/CartLock.ts"
 import { CheckoutRegistry } from "../stores/CheckoutRegistry.ts"
+import { CheckoutAdmission, CheckoutAdmissionLive } from "./CheckoutAdmission.ts"
 import type { CheckoutDeps } from "./CheckoutDeps.ts"
 import { checkoutSaga } from "./checkoutSaga.ts"
 import { makeCheckoutSteps } from "./checkoutSteps.ts"
@@ -46,14 +47,15 @@ export const CheckoutWorkflowLive = Layer.unwrap(Effect.map(resolveCheckoutDeps,
 
 /**
  * The checkout flows over the workflow engine; needs an engine with its registry
- * (`checkoutEngine`) and the downstream services.
+ * (`checkoutEngine`) and the downstream services. Provides this process's checkout admission
+ * (`ORCHESTRA_MAX_STARTING_CHECKOUTS`), which `/metrics` reads too.
  */
 export const CheckoutFlowsLive = Layer.effect(
   CheckoutFlows,
   Effect.gen(function* () {
     const deps = yield* resolveCheckoutDeps
     const engine = yield* WorkflowEngine.WorkflowEngine
-    const place = startCheckout(deps.registry, deps.limits)
+    const place = startCheckout(deps.registry, deps.limits, yield* CheckoutAdmission)
     const webhook = handleWebhook(deps.registry, makeCheckoutSteps(deps))
     return CheckoutFlows.of({
       // Outcomes for `/metrics`: the order's status (PENDING waits for a gateway), or the error code.
@@ -73,4 +75,4 @@ export const CheckoutFlowsLive = Layer.effect(
       )
     })
   })
-).pipe(Layer.provideMerge(CheckoutWorkflowLive))
+).pipe(Layer.provideMerge(Layer.merge(CheckoutWorkflowLive, CheckoutAdmissionLive)))

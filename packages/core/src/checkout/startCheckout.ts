@@ -1,4 +1,4 @@
-import { Effect, Option } from "effect"
+import { Clock, Deferred, Effect, Option } from "effect"
 import type { WorkflowEngine } from "effect/workflow"
 import { type ApiError, DownstreamUnavailable, IdempotencyInProgress, IdempotencyKeyReused } from "../domain/Errors.ts"
 import { keyScope, REPLAYED_HEADER } from "../domain/IdempotencyKey.ts"
@@ -6,7 +6,8 @@ import { ownerKey, toOwnerRef } from "../domain/Owner.ts"
 import type { CartScope } from "../flows/CartFlows.ts"
 import { type AbuseLimits, ownerSubject, walletSubject } from "../limits/AbuseLimits.ts"
 import { RequestContext, type StepRecord } from "../runtime/RequestContext.ts"
-import type { CheckoutRegistryShape, CheckoutStep } from "../stores/CheckoutRegistry.ts"
+import { type CheckoutRegistryShape, type CheckoutStep, isTerminal } from "../stores/CheckoutRegistry.ts"
+import { type CheckoutAdmissionShape, OVERLOADED_RETRY_AFTER_S, startAdmitted } from "./CheckoutAdmission.ts"
 import { CheckoutWorkflow } from "./CheckoutWorkflow.ts"
 import { decodeAnswer } from "./PlaceOrderAnswer.ts"
 import type { PlaceOrderRequest } from "./PlaceOrderRequest.ts"
@@ -60,7 +61,7 @@ const walletsAllowed = (limits: AbuseLimits["Service"], input: PlaceOrderInput) 
   )
 
 export const startCheckout =
-  (registry: CheckoutRegistryShape, limits: AbuseLimits["Service"]) =>
+  (registry: CheckoutRegistryShape, limits: AbuseLimits["Service"], admission: CheckoutAdmissionShape) =>
   (input: PlaceOrderInput): Effect.Effect<PlaceOrderResponse, ApiError, RequestContext | WorkflowEngine.WorkflowEngine> =>
     Effect.gen(function* () {
       const context = yield* RequestContext
@@ -74,29 +75,59 @@ export const startCheckout =
         request_id: context.requestId
       }
       const executionId = yield* CheckoutWorkflow.executionId(payload)
-      // A key already taken gets its checkout's answer; only a new checkout counts as an attempt
-      // and is held to the limits (DESIGN §3), so a client asking again is never refused for it.
-      if (Option.isNone(yield* registry.get(executionId))) {
-        yield* limits.attempt("place_order_attempts", ownerSubject(input.owner))
-        yield* walletsAllowed(limits, input)
-      }
-      const claim = yield* registry.claim({
-        executionId,
-        scope,
-        clientKey: input.idempotencyKey,
-        fingerprint: input.fingerprint,
-        cartKey: ownerKey(input.owner, input.cartType)
+      // Takes the key (or finds who has it) and starts its execution. Starting an execution that
+      // exists is a no-op, so a retry also starts one whose first request died between taking the
+      // key and starting it.
+      const start = Effect.gen(function* () {
+        const claim = yield* registry.claim({
+          executionId,
+          scope,
+          clientKey: input.idempotencyKey,
+          fingerprint: input.fingerprint,
+          cartKey: ownerKey(input.owner, input.cartType)
+        })
+        if (claim._tag === "Mismatch") {
+          return yield* new IdempotencyKeyReused({ message: "This Idempotency-Key was used for a different request" })
+        }
+        yield* CheckoutWorkflow.execute(payload, { discard: true }).pipe(Effect.catchDefect((cause) => Effect.fail(engineUnavailable(cause))))
+        return claim
       })
-      if (claim._tag === "Mismatch") {
-        return yield* new IdempotencyKeyReused({ message: "This Idempotency-Key was used for a different request" })
-      }
-      // Starting an execution that exists is a no-op, so a retry also starts one whose first
-      // request died between taking the key and starting it.
-      yield* CheckoutWorkflow.execute(payload, { discard: true }).pipe(Effect.catchDefect((cause) => Effect.fail(engineUnavailable(cause))))
-      const answer = Option.flatMap(
-        yield* registry.awaitRecord(executionId, context.deadlineAt, (record) => record.answer !== undefined),
-        (record) => Option.fromNullishOr(record.answer)
-      )
+      const firstAnswer = (until: number) => registry.awaitRecord(executionId, until, (record) => record.answer !== undefined)
+      // A key already taken gets its checkout's answer; only a new checkout counts as an attempt, is
+      // held to the limits (DESIGN §3) and needs a place among the checkouts starting here (checkout
+      // admission, DESIGN §3 Overload), so a client asking again is never refused for it. Past the
+      // checkout limit the key is not even claimed: nothing is started or written.
+      const isNew = Option.isNone(yield* registry.get(executionId))
+      const { claim, answered } = isNew
+        ? yield* startAdmitted(
+            admission,
+            Effect.gen(function* () {
+              yield* limits.attempt("place_order_attempts", ownerSubject(input.owner))
+              yield* walletsAllowed(limits, input)
+              return yield* start
+            }),
+            (claim) => claim._tag === "Claimed",
+            (until) => registry.awaitRecord(executionId, until, (record) => record.answer !== undefined || isTerminal(record.state))
+          ).pipe(
+            Effect.tapErrorTag("OVERLOADED", () =>
+              Effect.sync(() => {
+                context.responseHeaders["retry-after"] = String(OVERLOADED_RETRY_AFTER_S)
+              })
+            ),
+            Effect.map(({ value, firstAnswer }) => ({ claim: value, answered: firstAnswer }))
+          )
+        : { claim: yield* start, answered: undefined }
+      // A checkout this request started is watched for its first answer already: wait for that.
+      const record =
+        answered === undefined
+          ? yield* firstAnswer(context.deadlineAt)
+          : Option.flatten(
+              yield* Effect.timeoutOption(
+                Deferred.await(answered),
+                Math.max(0, context.deadlineAt - (yield* Clock.currentTimeMillis))
+              )
+            )
+      const answer = Option.flatMap(record, (r) => Option.fromNullishOr(r.answer))
       if (Option.isNone(answer)) {
         context.responseHeaders["retry-after"] = String(IN_PROGRESS_RETRY_AFTER_S)
         return yield* new IdempotencyInProgress({

@@ -1,3 +1,4 @@
+import { CheckoutAdmission } from "@orchestra/core/checkout/CheckoutAdmission"
 import { CheckoutStorageProbe } from "@orchestra/core/checkout/CheckoutStorageProbe"
 import { Resilience } from "@orchestra/core/resilience/Resilience"
 import { CheckoutRegistry } from "@orchestra/core/stores/CheckoutRegistry"
@@ -16,6 +17,7 @@ export const OpsHandlers = HttpApiBuilder.group(PublicApi, "ops", (handlers) =>
     const resilience = yield* Resilience
     const admission = yield* Admission
     const registry = yield* CheckoutRegistry
+    const checkoutAdmission = yield* CheckoutAdmission
     return handlers
       .handle("health", () => Effect.succeed({ status: "ok" as const }))
       .handle("ready", () =>
@@ -25,6 +27,6 @@ export const OpsHandlers = HttpApiBuilder.group(PublicApi, "ops", (handlers) =>
           return { status: "ok" as const, redis, checkouts }
         })
       )
-      .handle("metrics", () => prometheusText(resilience, admission.stats(), registry))
+      .handle("metrics", () => prometheusText(resilience, admission.stats(), registry, checkoutAdmission.stats()))
   })
 )

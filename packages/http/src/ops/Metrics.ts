@@ -1,3 +1,4 @@
+import type { CheckoutAdmissionStats } from "@orchestra/core/checkout/CheckoutAdmission"
 import { cacheLookupCount } from "@orchestra/core/observability/Telemetry"
 import type { BreakerState } from "@orchestra/core/resilience/CircuitBreaker"
 import type { ResilienceShape } from "@orchestra/core/resilience/Resilience"
@@ -42,6 +43,26 @@ const recordAdmission = (stats: AdmissionStats) =>
     }
   })
 
+const checkoutAdmissionLimit = Metric.gauge("orchestra_checkout_admission_limit", {
+  description: "Checkouts this process lets start at once before their first answer (adaptive unless ORCHESTRA_MAX_STARTING_CHECKOUTS fixes it)"
+})
+const checkoutAdmissionStarting = Metric.gauge("orchestra_checkout_admission_starting", {
+  description: "Checkouts started by this process whose first answer has not come yet"
+})
+const checkoutAdmissionRefused = Metric.counter("orchestra_checkout_admission_refused_total", {
+  description: "Place-orders with a new key answered 503 OVERLOADED by checkout admission, before anything was started",
+  incremental: true
+})
+let checkoutRefusedReported = 0
+
+const recordCheckoutAdmission = (stats: CheckoutAdmissionStats) =>
+  Effect.gen(function* () {
+    yield* Metric.update(checkoutAdmissionLimit, stats.limit)
+    yield* Metric.update(checkoutAdmissionStarting, stats.starting)
+    yield* Metric.update(checkoutAdmissionRefused, stats.refused - checkoutRefusedReported)
+    checkoutRefusedReported = stats.refused
+  })
+
 /** How long a scrape waits for the checkout registry before it leaves the checkout series out. */
 const REGISTRY_READ_TIMEOUT = "2 seconds"
 
@@ -74,11 +95,17 @@ const checkoutSeries = (registry: CheckoutRegistryShape) =>
 /**
  * The metrics in Prometheus text. Breaker states and the cache hit ratio are gauges read at
  * scrape time: the breakers live in `Resilience`, the ratio is derived from the lookup counters, the
- * admission figures are the gate's. The checkout series come from the checkout registry.
+ * admission figures are the gate's and checkout admission's. The checkout series come from the checkout registry.
  */
-export const prometheusText = (resilience: ResilienceShape, admission: AdmissionStats | undefined, registry: CheckoutRegistryShape) =>
+export const prometheusText = (
+  resilience: ResilienceShape,
+  admission: AdmissionStats | undefined,
+  registry: CheckoutRegistryShape,
+  checkoutAdmission: CheckoutAdmissionStats | undefined
+) =>
   Effect.gen(function* () {
     if (admission !== undefined) yield* recordAdmission(admission)
+    if (checkoutAdmission !== undefined) yield* recordCheckoutAdmission(checkoutAdmission)
     for (const breaker of yield* resilience.states()) {
       for (const state of breakerStates) {
         yield* Metric.update(Metric.withAttributes(circuitState, { service: breaker.service, state }), breaker.state === state ? 1 : 0)

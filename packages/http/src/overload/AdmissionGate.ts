@@ -1,4 +1,4 @@
-import type { ConcurrencyLimit } from "./ConcurrencyLimit.ts"
+import type { ConcurrencyLimit } from "@orchestra/core/resilience/ConcurrencyLimit"
 
 /** Why a request was answered 503 OVERLOADED without being run. */
 export type Refusal = "queue_full" | "deadline"

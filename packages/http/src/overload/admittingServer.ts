@@ -1,3 +1,4 @@
+import { OVERLOADED_RETRY_AFTER_S } from "@orchestra/core/checkout/CheckoutAdmission"
 import { IncomingMessage, type Server, ServerResponse } from "node:http"
 import { errorBodyFor } from "../errors/ErrorAnswer.ts"
 import { REQUEST_ID_HEADER, requestIdFromUnsafe } from "../middleware/RequestId.ts"
@@ -12,8 +13,8 @@ const pathOf = (url: string | undefined) => {
   return query === -1 ? path : path.slice(0, query)
 }
 
-/** The client may come back after this long; short, as the gate refuses only as long as the surge lasts. */
-export const OVERLOADED_RETRY_AFTER_S = 1
+/** The client may come back after this long; short, as the gate refuses only as long as the surge lasts (as checkout admission). */
+export { OVERLOADED_RETRY_AFTER_S }
 
 const messages: Record<Refusal, string> = {
   queue_full: "The server is at capacity; retry shortly",

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { type Arrival, makeAdmissionGate, type Refusal } from "../../src/overload/AdmissionGate.ts"
-import { adaptiveLimit, fixedLimit } from "../../src/overload/ConcurrencyLimit.ts"
+import { adaptiveLimit, fixedLimit } from "@orchestra/core/resilience/ConcurrencyLimit"
 
 /** A request as the gate sees it, recording what happened to it; `finish` gives its slot back at `now`. */
 const request = (arrivedAt: number) => {

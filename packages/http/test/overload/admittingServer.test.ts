@@ -3,7 +3,7 @@ import { connect, type AddressInfo, type Socket } from "node:net"
 import { afterEach, describe, expect, it } from "@effect/vitest"
 import { makeAdmissionGate } from "../../src/overload/AdmissionGate.ts"
 import { admitRequests } from "../../src/overload/admittingServer.ts"
-import { fixedLimit } from "../../src/overload/ConcurrencyLimit.ts"
+import { fixedLimit } from "@orchestra/core/resilience/ConcurrencyLimit"
 
 /** Resolves once `condition` holds, checked after each turn of the event loop: an order of events, not a wait. */
 const until = async (condition: () => boolean) => {

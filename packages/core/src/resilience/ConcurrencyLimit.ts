@@ -1,5 +1,8 @@
+import { Config, Schema } from "effect"
+
 /**
- * How many requests may run at once. Fixed, or adaptive after TCP Vegas as Netflix's
+ * How many requests (or checkouts) may run at once. Serves the HTTP admission gate and checkout
+ * admission (`CheckoutAdmission`). Fixed, or adaptive after TCP Vegas as Netflix's
  * concurrency-limits applies it to servers: the latency of an idle server (the lowest seen
  * lately) against the latency now tells how many requests are queueing for the CPU or a
  * downstream instead of being served; the limit grows while few are, and shrinks when many are.
@@ -79,3 +82,22 @@ export const adaptiveLimit = (options: AdaptiveLimitOptions = defaultAdaptiveLim
     }
   }
 }
+
+/** A limit as configured: `auto` (adaptive), a number (fixed), `off` (no limit). */
+export type LimitSetting = "auto" | "off" | number
+
+export const LimitSettingSchema = Schema.Union([
+  Schema.Literals(["auto", "off"]),
+  Schema.NumberFromString.pipe(Schema.check(Schema.isInt(), Schema.isGreaterThanOrEqualTo(0)))
+])
+
+/** Reads a limit from `name`: `auto` unless set; 0 is `off`. A bad value stops start-up. */
+export const limitSetting = (name: string): Config.Config<LimitSetting> =>
+  Config.schema(LimitSettingSchema, name).pipe(
+    Config.withDefault("auto" as const),
+    Config.map((value) => (value === 0 ? "off" : value))
+  )
+
+/** The limit a setting asks for, adaptive with `options` for `auto`; none for `off`. */
+export const limitFromSetting = (setting: LimitSetting, options: AdaptiveLimitOptions = defaultAdaptiveLimit): ConcurrencyLimit | undefined =>
+  setting === "off" ? undefined : setting === "auto" ? adaptiveLimit(options) : fixedLimit(setting)
