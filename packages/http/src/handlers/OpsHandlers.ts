@@ -27,6 +27,6 @@ export const OpsHandlers = HttpApiBuilder.group(PublicApi, "ops", (handlers) =>
           return { status: "ok" as const, redis, checkouts }
         })
       )
-      .handle("metrics", () => prometheusText(resilience, admission.stats(), registry, checkoutAdmission.stats()))
+      .handle("metrics", () => prometheusText(resilience, admission.stats(), registry, checkoutAdmission))
   })
 )

@@ -1,4 +1,4 @@
-import type { CheckoutAdmissionStats } from "@orchestra/core/checkout/CheckoutAdmission"
+import type { CheckoutAdmissionShape } from "@orchestra/core/checkout/CheckoutAdmission"
 import { cacheLookupCount } from "@orchestra/core/observability/Telemetry"
 import type { BreakerState } from "@orchestra/core/resilience/CircuitBreaker"
 import type { ResilienceShape } from "@orchestra/core/resilience/Resilience"
@@ -53,14 +53,17 @@ const checkoutAdmissionRefused = Metric.counter("orchestra_checkout_admission_re
   description: "Place-orders with a new key answered 503 OVERLOADED by checkout admission, before anything was started",
   incremental: true
 })
-let checkoutRefusedReported = 0
+// Refusals counted by each checkout admission (one per server; tests build several) up to its last scrape.
+const checkoutRefusedReported = new WeakMap<CheckoutAdmissionShape, number>()
 
-const recordCheckoutAdmission = (stats: CheckoutAdmissionStats) =>
+const recordCheckoutAdmission = (admission: CheckoutAdmissionShape) =>
   Effect.gen(function* () {
+    const stats = admission.stats()
+    if (stats === undefined) return
     yield* Metric.update(checkoutAdmissionLimit, stats.limit)
     yield* Metric.update(checkoutAdmissionStarting, stats.starting)
-    yield* Metric.update(checkoutAdmissionRefused, stats.refused - checkoutRefusedReported)
-    checkoutRefusedReported = stats.refused
+    yield* Metric.update(checkoutAdmissionRefused, stats.refused - (checkoutRefusedReported.get(admission) ?? 0))
+    checkoutRefusedReported.set(admission, stats.refused)
   })
 
 /** How long a scrape waits for the checkout registry before it leaves the checkout series out. */
@@ -101,11 +104,11 @@ export const prometheusText = (
   resilience: ResilienceShape,
   admission: AdmissionStats | undefined,
   registry: CheckoutRegistryShape,
-  checkoutAdmission: CheckoutAdmissionStats | undefined
+  checkoutAdmission: CheckoutAdmissionShape
 ) =>
   Effect.gen(function* () {
     if (admission !== undefined) yield* recordAdmission(admission)
-    if (checkoutAdmission !== undefined) yield* recordCheckoutAdmission(checkoutAdmission)
+    yield* recordCheckoutAdmission(checkoutAdmission)
     for (const breaker of yield* resilience.states()) {
       for (const state of breakerStates) {
         yield* Metric.update(Metric.withAttributes(circuitState, { service: breaker.service, state }), breaker.state === state ? 1 : 0)

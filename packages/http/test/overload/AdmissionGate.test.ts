@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { type Arrival, makeAdmissionGate, type Refusal } from "../../src/overload/AdmissionGate.ts"
-import { adaptiveLimit, fixedLimit } from "@orchestra/core/resilience/ConcurrencyLimit"
+import { fixedLimit } from "@orchestra/core/resilience/ConcurrencyLimit"
 
 /** A request as the gate sees it, recording what happened to it; `finish` gives its slot back at `now`. */
 const request = (arrivedAt: number) => {
@@ -81,36 +81,5 @@ describe("AdmissionGate", () => {
     expect(all.filter((r) => r.seen.started)).toHaveLength(3)
     expect(all.filter((r) => r.seen.refused === "queue_full")).toHaveLength(1)
     expect(gate.stats().queued).toBe(3)
-  })
-})
-
-describe("adaptive limit", () => {
-  const options = { initial: 20, min: 4, max: 100, windowMs: 100, windowSamples: 10, noLoadMemoryMs: 30_000 }
-  /** One window's worth of samples at `rttMs` each, with `inFlight` requests running, ending at `end`. */
-  const window = (limit: ReturnType<typeof adaptiveLimit>, end: number, rttMs: number, inFlight: number) => {
-    for (let i = 0; i < 10; i++) limit.sample(end - 100 + (i * 100) / 9, rttMs, inFlight)
-  }
-
-  it("grows while the latency stays at the idle latency and the limit is reached", () => {
-    const limit = adaptiveLimit(options)
-    for (let w = 1; w <= 20; w++) window(limit, w * 200, 10, limit.current())
-    expect(limit.current()).toBeGreaterThan(30)
-  })
-
-  it("does not grow while it is not reached: an idle server learns nothing about its capacity", () => {
-    const limit = adaptiveLimit(options)
-    for (let w = 1; w <= 20; w++) window(limit, w * 200, 10, 2)
-    expect(limit.current()).toBe(20)
-  })
-
-  it("shrinks when requests take much longer than idle ones (they queue for the CPU), until ~3-6 of them queue", () => {
-    const limit = adaptiveLimit(options)
-    window(limit, 200, 10, 20)
-    const before = limit.current()
-    for (let w = 2; w <= 60; w++) window(limit, w * 200, 40, limit.current())
-    // At 4× the idle latency, three quarters of those in flight are queueing: 4-8 in flight keeps that at 3-6.
-    expect(limit.current()).toBeLessThan(before)
-    expect(limit.current()).toBeGreaterThanOrEqual(options.min)
-    expect(limit.current()).toBeLessThanOrEqual(8)
   })
 })
