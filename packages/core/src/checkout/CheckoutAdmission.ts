@@ -19,8 +19,19 @@ export const OVERLOADED_RETRY_AFTER_S = 1
  */
 export const STARTING_CEILING_MS = 60_000
 
-/** Checkouts' adaptive limit: the gate's Vegas, with the same bounds. */
-export const checkoutAdaptiveLimit: AdaptiveLimitOptions = defaultAdaptiveLimit
+/**
+ * The adaptive limit over the durable engine (PostgreSQL): the gate's Vegas and bounds. Its
+ * checkouts take about a second at best and share the engine's throughput (5–10 a second on two
+ * cores): 20 at once answer within the 5 s deadline, and the limit moves from there.
+ */
+export const durableCheckoutLimit: AdaptiveLimitOptions = defaultAdaptiveLimit
+
+/**
+ * The adaptive limit over the in-memory engine: its phase 1 is in-process calls only, answered
+ * while its request waits, so it starts at the top and only a latency far above its idle one
+ * brings it down; requests in flight are the admission gate's business.
+ */
+export const memoryCheckoutLimit: AdaptiveLimitOptions = { ...defaultAdaptiveLimit, initial: defaultAdaptiveLimit.max }
 
 export interface CheckoutAdmissionStats {
   readonly limit: number
@@ -90,18 +101,24 @@ export const makeCheckoutAdmission = (limit: ConcurrencyLimit | undefined): Chec
 /** `ORCHESTRA_MAX_STARTING_CHECKOUTS`: `auto` (adaptive, the default), a number, or `off` (0 is off too). */
 export const CheckoutAdmissionConfig = limitSetting("ORCHESTRA_MAX_STARTING_CHECKOUTS")
 
-export const checkoutAdmissionFor = (setting: LimitSetting) => makeCheckoutAdmission(limitFromSetting(setting, checkoutAdaptiveLimit))
+export const checkoutAdmissionFor = (setting: LimitSetting, adaptive: AdaptiveLimitOptions) =>
+  makeCheckoutAdmission(limitFromSetting(setting, adaptive))
 
 /**
- * This process's checkout admission, shared by the place-order flow and `/metrics`: the checkout
- * flows provide it (`CheckoutAdmissionLive`); without them there is none to count.
+ * This process's checkout admission, shared by the place-order flow and `/metrics`. The checkout
+ * engine provides it (`checkoutAdmissionLayer`), as the limit that fits depends on the engine;
+ * without an engine there is nothing to count.
  */
 export const CheckoutAdmission = Context.Reference<CheckoutAdmissionShape>("orchestra/CheckoutAdmission", {
   defaultValue: () => unlimitedCheckouts
 })
 
-/** From `ORCHESTRA_MAX_STARTING_CHECKOUTS`. */
-export const CheckoutAdmissionLive = Layer.effect(CheckoutAdmission, Effect.map(CheckoutAdmissionConfig, checkoutAdmissionFor))
+/** From `ORCHESTRA_MAX_STARTING_CHECKOUTS`, adaptive with `adaptive` for `auto`. */
+export const checkoutAdmissionLayer = (adaptive: AdaptiveLimitOptions) =>
+  Layer.effect(
+    CheckoutAdmission,
+    Effect.map(CheckoutAdmissionConfig, (setting) => checkoutAdmissionFor(setting, adaptive))
+  )
 
 export const overloaded = new Overloaded({
   message: "The server is at capacity for new checkouts; nothing was started: retry shortly with the same Idempotency-Key",

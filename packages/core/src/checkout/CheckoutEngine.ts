@@ -7,6 +7,7 @@ import { SqlClient } from "effect/sql"
 import { WorkflowEngine } from "effect/workflow"
 import { CheckoutRegistry } from "../stores/CheckoutRegistry.ts"
 import { CheckoutRegistrySql } from "../stores/CheckoutRegistrySql.ts"
+import { checkoutAdmissionLayer, durableCheckoutLimit, memoryCheckoutLimit } from "./CheckoutAdmission.ts"
 import { CheckoutStorageProbeSql } from "./CheckoutStorageProbe.ts"
 
 /** How the checkout's workflow engine runs (DESIGN §6), read from the environment. */
@@ -66,8 +67,15 @@ export const checkoutEngineConfig = (port: number) =>
     )
   }) satisfies Config.Config<CheckoutEngineConfigShape>
 
-/** The sandbox's and unit tests' engine: workflows and their registry in this process only. */
-export const CheckoutEngineMemory = Layer.mergeAll(WorkflowEngine.layerMemory, CheckoutRegistry.layerMemory)
+/**
+ * The sandbox's and unit tests' engine: workflows and their registry in this process only, with
+ * the checkout admission that suits it (`ORCHESTRA_MAX_STARTING_CHECKOUTS`).
+ */
+export const CheckoutEngineMemory = Layer.mergeAll(
+  WorkflowEngine.layerMemory,
+  CheckoutRegistry.layerMemory,
+  checkoutAdmissionLayer(memoryCheckoutLimit)
+)
 
 /** Checkouts removed per transaction: a statement names at most 65,535 parameters (PostgreSQL's protocol). */
 const RETENTION_BATCH = 5_000
@@ -118,10 +126,10 @@ const RetentionJob = (retention: Duration.Duration) =>
  * The engine in PostgreSQL (`DATABASE_URL`): Effect's cluster workflow engine on one runner per
  * process (`SingleRunner`, runners and shard locks in SQL), so that several processes share the
  * checkouts and take over those of one that dies; the registry in the same database; the
- * retention job as a cluster cron; the readiness probe on the engine's pool.
+ * retention job as a cluster cron; the readiness probe on the engine's pool; checkout admission.
  */
 export const checkoutEnginePostgres = (databaseUrl: Redacted.Redacted<string>, config: CheckoutEngineConfigShape) =>
-  Layer.mergeAll(ClusterWorkflowEngine.layer, RetentionJob(config.retention)).pipe(
+  Layer.mergeAll(ClusterWorkflowEngine.layer, RetentionJob(config.retention), checkoutAdmissionLayer(durableCheckoutLimit)).pipe(
     Layer.provideMerge(Layer.merge(CheckoutRegistrySql, CheckoutStorageProbeSql)),
     Layer.provideMerge(
       SingleRunner.layer({

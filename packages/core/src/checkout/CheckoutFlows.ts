@@ -10,7 +10,7 @@ import { NotificationService } from "../services/Notification.ts"
 import { OrderService } from "../services/Order.ts"
 import { CartLock } from "../stores/CartLock.ts"
 import { CheckoutRegistry } from "../stores/CheckoutRegistry.ts"
-import { CheckoutAdmission, CheckoutAdmissionLive } from "./CheckoutAdmission.ts"
+import { CheckoutAdmission } from "./CheckoutAdmission.ts"
 import type { CheckoutDeps } from "./CheckoutDeps.ts"
 import { checkoutSaga } from "./checkoutSaga.ts"
 import { makeCheckoutSteps } from "./checkoutSteps.ts"
@@ -47,8 +47,7 @@ export const CheckoutWorkflowLive = Layer.unwrap(Effect.map(resolveCheckoutDeps,
 
 /**
  * The checkout flows over the workflow engine; needs an engine with its registry
- * (`checkoutEngine`) and the downstream services. Provides this process's checkout admission
- * (`ORCHESTRA_MAX_STARTING_CHECKOUTS`), which `/metrics` reads too.
+ * (`checkoutEngine`, which also gives the checkout admission) and the downstream services.
  */
 export const CheckoutFlowsLive = Layer.effect(
   CheckoutFlows,
@@ -75,4 +74,4 @@ export const CheckoutFlowsLive = Layer.effect(
       )
     })
   })
-).pipe(Layer.provideMerge(Layer.merge(CheckoutWorkflowLive, CheckoutAdmissionLive)))
+).pipe(Layer.provideMerge(CheckoutWorkflowLive))

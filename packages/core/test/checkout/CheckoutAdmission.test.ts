@@ -3,12 +3,15 @@ import { Deferred, Effect, Exit, Fiber, Schema } from "effect"
 import { TestClock } from "effect/testing"
 import {
   type CheckoutAdmissionShape,
+  checkoutAdmissionFor,
+  durableCheckoutLimit,
+  memoryCheckoutLimit,
   makeCheckoutAdmission,
   STARTING_CEILING_MS,
   type StartingSlot,
   startAdmitted
 } from "../../src/checkout/CheckoutAdmission.ts"
-import { adaptiveLimit, type ConcurrencyLimit, fixedLimit } from "../../src/resilience/ConcurrencyLimit.ts"
+import { type ConcurrencyLimit, fixedLimit } from "../../src/resilience/ConcurrencyLimit.ts"
 
 const startingOf = (admission: CheckoutAdmissionShape) => admission.stats()!.starting
 
@@ -181,7 +184,10 @@ describe("checkout admission: startAdmitted", () => {
     })
   )
 
-  it("the default adaptive limit starts where the admission gate's does", () => {
-    expect(makeCheckoutAdmission(adaptiveLimit()).stats()!.limit).toBe(20)
+  it("adaptive: over the durable engine it starts where the admission gate does; over the in-memory one, at the top", () => {
+    expect(checkoutAdmissionFor("auto", durableCheckoutLimit).stats()!.limit).toBe(20)
+    expect(checkoutAdmissionFor("auto", memoryCheckoutLimit).stats()!.limit).toBe(256)
+    expect(checkoutAdmissionFor(3, memoryCheckoutLimit).stats()!.limit).toBe(3)
+    expect(checkoutAdmissionFor("off", durableCheckoutLimit).stats()).toBeUndefined()
   })
 })
