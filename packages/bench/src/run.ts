@@ -194,7 +194,9 @@ export type OursEnv = Record<string, string>
  * The closed-loop scenarios run ours without its admission gate: autocannon's connections resend
  * the moment an answer comes back, ignoring `Retry-After`, so a refused request would only turn
  * into another at once; the open-loop overload runs (`overload.ts`) measure the gate. The bench's
- * owners stand for many users each, so the per-owner mutation limit is off too.
+ * owners stand for many users each, so the per-owner mutation limit is off too. Checkout admission
+ * stays as deployed (README: it never refuses over the in-memory engine, and over PostgreSQL it is
+ * what bounds the checkouts running).
  */
 export const CLOSED_LOOP_OURS_ENV: OursEnv = { ORCHESTRA_MAX_IN_FLIGHT: "off", ORCHESTRA_LIMIT_MUTATIONS_PER_S: "0" }
 

@@ -1,5 +1,21 @@
 import { describe, expect, it } from "@effect/vitest"
-import { adaptiveLimit } from "../../src/resilience/ConcurrencyLimit.ts"
+import { ConfigProvider, Effect, Exit } from "effect"
+import { adaptiveLimit, limitSetting } from "../../src/resilience/ConcurrencyLimit.ts"
+
+describe("a limit's setting", () => {
+  const read = (env: Record<string, string>) =>
+    Effect.exit(Effect.provide(limitSetting("LIMIT"), ConfigProvider.layer(ConfigProvider.fromUnknown(env))))
+  it.effect("auto unless set; a number; off, or 0; anything else stops start-up", () =>
+    Effect.gen(function* () {
+      expect(yield* read({})).toStrictEqual(Exit.succeed("auto"))
+      expect(yield* read({ LIMIT: "12" })).toStrictEqual(Exit.succeed(12))
+      expect(yield* read({ LIMIT: "off" })).toStrictEqual(Exit.succeed("off"))
+      expect(yield* read({ LIMIT: "0" })).toStrictEqual(Exit.succeed("off"))
+      expect(Exit.isFailure(yield* read({ LIMIT: "-1" }))).toBe(true)
+      expect(Exit.isFailure(yield* read({ LIMIT: "many" }))).toBe(true)
+    })
+  )
+})
 
 describe("adaptive limit", () => {
   const options = { initial: 20, min: 4, max: 100, windowMs: 100, windowSamples: 10, noLoadMemoryMs: 30_000 }

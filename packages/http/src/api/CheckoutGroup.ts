@@ -22,7 +22,7 @@ export const CheckoutGroup = HttpApiGroup.make("checkout")
       .annotate(OpenApi.Summary, "Place the order")
       .annotate(
         OpenApi.Description,
-        "Checkout phase 1 (DESIGN §6): payment check, stock, prices and coupons re-checked, stock reserved for 900 s, master order and sub-orders per store, payments initiated (GATEWAY → redirect_url; WALLET debited with OTP; COD; LOYALTY points). Without a GATEWAY payment the order completes at once; otherwise on the gateway's webhook. Idempotency-Key is required; any failure undoes what was done and keeps the cart."
+        "Checkout phase 1 (DESIGN §6): payment check, stock, prices and coupons re-checked, stock reserved for 900 s, master order and sub-orders per store, payments initiated (GATEWAY → redirect_url; WALLET debited with OTP; COD; LOYALTY points). Without a GATEWAY payment the order completes at once; otherwise on the gateway's webhook. Idempotency-Key is required; any failure undoes what was done and keeps the cart. While as many checkouts as this instance admits are started and not yet answered, a new key is answered 503 OVERLOADED with Retry-After before it is taken (nothing started; send it again later); a key that has a checkout is never refused for that."
       ),
     HttpApiEndpoint.get("suggestions", "/cart/suggestions", {
       query: cartType,
