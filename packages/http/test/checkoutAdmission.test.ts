@@ -84,9 +84,9 @@ describe("checkout admission", () => {
       expect(yield* liveReservations).toHaveLength(2)
 
       const metrics = yield* send("GET", "/metrics")
-      expect(metrics.text).toMatch(/^orchestra_checkout_admission_limit(\{[^}]*\})? 2$/m)
-      expect(metrics.text).toMatch(/^orchestra_checkout_admission_starting(\{[^}]*\})? 2$/m)
-      expect(metrics.text).toMatch(/^orchestra_checkout_admission_refused_total(\{[^}]*\})? 1$/m)
+      expect(metrics.text).toMatch(/^orchestra_admission_checkouts_limit(\{[^}]*\})? 2$/m)
+      expect(metrics.text).toMatch(/^orchestra_admission_checkouts_starting(\{[^}]*\})? 2$/m)
+      expect(metrics.text).toMatch(/^orchestra_admission_checkouts_refused_total(\{[^}]*\})? 1$/m)
 
       yield* Effect.forEach(gates, openGate, { discard: true })
       // A starter's slot is given back before its answer is handed on: once both answered, both are free.

@@ -43,13 +43,13 @@ const recordAdmission = (stats: AdmissionStats) =>
     }
   })
 
-const checkoutAdmissionLimit = Metric.gauge("orchestra_checkout_admission_limit", {
+const checkoutAdmissionLimit = Metric.gauge("orchestra_admission_checkouts_limit", {
   description: "Checkouts this process lets start at once before their first answer (adaptive unless ORCHESTRA_MAX_STARTING_CHECKOUTS fixes it)"
 })
-const checkoutAdmissionStarting = Metric.gauge("orchestra_checkout_admission_starting", {
+const checkoutAdmissionStarting = Metric.gauge("orchestra_admission_checkouts_starting", {
   description: "Checkouts started by this process whose first answer has not come yet"
 })
-const checkoutAdmissionRefused = Metric.counter("orchestra_checkout_admission_refused_total", {
+const checkoutAdmissionRefused = Metric.counter("orchestra_admission_checkouts_refused_total", {
   description: "Place-orders with a new key answered 503 OVERLOADED by checkout admission, before anything was started",
   incremental: true
 })
