@@ -120,10 +120,11 @@ export const checkoutAdmissionLayer = (adaptive: AdaptiveLimitOptions) =>
     Effect.map(CheckoutAdmissionConfig, (setting) => checkoutAdmissionFor(setting, adaptive))
   )
 
-export const overloaded = new Overloaded({
-  message: "The server is at capacity for new checkouts; nothing was started: retry shortly with the same Idempotency-Key",
-  details: { retry_after_s: OVERLOADED_RETRY_AFTER_S }
-})
+const overloaded = () =>
+  new Overloaded({
+    message: "The server is at capacity for new checkouts; nothing was started: retry shortly with the same Idempotency-Key",
+    details: { retry_after_s: OVERLOADED_RETRY_AFTER_S }
+  })
 
 /** What `startAdmitted` gives back: `start`'s result and, when it started a checkout, its first answer to come. */
 export interface Admitted<A, T, E> {
@@ -151,7 +152,7 @@ export const startAdmitted = <A, E, R, T, E2>(
     Effect.gen(function* () {
       const startedAt = yield* Clock.currentTimeMillis
       const slot = admission.enter(startedAt)
-      if (slot === undefined) return yield* overloaded
+      if (slot === undefined) return yield* overloaded()
       const exit = yield* Effect.exit(restore(start))
       if (Exit.isFailure(exit)) {
         slot.cancel()
