@@ -156,7 +156,7 @@ export const markdown = (results: BenchResults, notes: string) => {
     "`ours/base rps` is ours' throughput over the baseline's; `base/ours cpu per req` is the same ratio from each server process's",
     "own CPU time per answered request (robust to other load on the machine; in HTTP mode it leaves the sandbox out);",
     "`overhead` is ours' latency minus the baseline's at the same load.",
-    `Each side gets ${results.warmup_s} s of warm-up, then ${results.duration_s} s measured in slices of up to 2 s per scenario, the two sides taking turns (so a burst of`,
+    `Each side gets ${results.warmup_s} s of warm-up, then ${results.duration_s} s measured in slices of up to 2 s per scenario (durable checkouts: at least 6 s, in one slice, as one takes seconds), the two sides taking turns (so a burst of`,
     "load from elsewhere falls on both alike),",
     "with autocannon on 127.0.0.1 in the runner's process; latencies are exact percentiles of 2xx responses.",
     "The baseline (`src/baseline/`) is a bare `node:http` server running the same steps and parallel groups with `Promise.all`,",
