@@ -1,17 +1,14 @@
 import { NodeHttpServer } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { CheckoutEngineMemory } from "@orchestra/core/checkout/CheckoutEngine"
-import { ResilienceLive } from "@orchestra/core/resilience/ResilienceConfig"
 import { Fault, makeGate, openGate } from "@orchestra/testkit/faults/Fault"
 import { FaultInjector } from "@orchestra/testkit/faults/FaultInjector"
 import { Sandbox } from "@orchestra/testkit/sandbox/Sandbox"
-import { sandboxFlows } from "@orchestra/testkit/sandbox/SandboxEnvironment"
 import { ConfigProvider, Deferred, Effect, Fiber, Layer, Schema } from "effect"
 import { ServerConfig } from "../src/config/ServerConfig.ts"
 import { SANDBOX_WEBHOOK_SECRET, signWebhook } from "../src/middleware/WebhookSignature.ts"
-import { HttpApp } from "../src/server/HttpApp.ts"
 import { orchestraOn } from "../src/server/Server.ts"
 import { MemoryStores, RedisStores } from "../src/server/Stores.ts"
+import { inspectableOn } from "./support/inspectable.ts"
 import { silentLogs } from "./support/logs.ts"
 import { freshId, redisUrl, skipRedis } from "./support/redis.ts"
 import { send } from "./support/server.ts"
@@ -120,17 +117,6 @@ describe("checkout over HTTP", () => {
   )
 })
 
-/** The HTTP app over the real flows with the sandbox exposed, to count what happened downstream. */
-const inspectableOn = (stores: typeof MemoryStores | typeof RedisStores, env: Record<string, string>) =>
-  HttpApp.pipe(
-    Layer.provideMerge(sandboxFlows()),
-    Layer.provideMerge(Layer.merge(stores, CheckoutEngineMemory)),
-    Layer.provide(ResilienceLive),
-    Layer.provide(ServerConfig.layer),
-    Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown(env))),
-    Layer.provideMerge(NodeHttpServer.layerTest),
-    Layer.provide(silentLogs)
-  )
 const inspectable = inspectableOn(MemoryStores, {})
 
 const codBody = (net: number) => ({

@@ -1,29 +1,14 @@
-import { NodeHttpServer } from "@effect/platform-node"
+
 import { describe, expect, it } from "@effect/vitest"
-import { CheckoutEngineMemory } from "@orchestra/core/checkout/CheckoutEngine"
-import { ResilienceLive } from "@orchestra/core/resilience/ResilienceConfig"
 import { type CallGate, Fault, makeGate, openGate } from "@orchestra/testkit/faults/Fault"
 import { FaultInjector } from "@orchestra/testkit/faults/FaultInjector"
 import { Sandbox } from "@orchestra/testkit/sandbox/Sandbox"
-import { sandboxFlows } from "@orchestra/testkit/sandbox/SandboxEnvironment"
-import { ConfigProvider, Deferred, Effect, Fiber, Layer, Schema } from "effect"
-import { ServerConfig } from "../src/config/ServerConfig.ts"
-import { HttpApp } from "../src/server/HttpApp.ts"
+import { Deferred, Effect, Fiber, Schema } from "effect"
 import { MemoryStores } from "../src/server/Stores.ts"
-import { silentLogs } from "./support/logs.ts"
+import { inspectableOn } from "./support/inspectable.ts"
 import { type Answer, send } from "./support/server.ts"
 
-/** The HTTP app over the real flows and the in-memory engine, with the sandbox exposed. */
-const inspectableWith = (env: Record<string, string>) =>
-  HttpApp.pipe(
-    Layer.provideMerge(sandboxFlows()),
-    Layer.provideMerge(Layer.merge(MemoryStores, CheckoutEngineMemory)),
-    Layer.provide(ResilienceLive),
-    Layer.provide(ServerConfig.layer),
-    Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown(env))),
-    Layer.provideMerge(NodeHttpServer.layerTest),
-    Layer.provide(silentLogs)
-  )
+const inspectableWith = (env: Record<string, string>) => inspectableOn(MemoryStores, env)
 
 const Net = Schema.Struct({ cart: Schema.Struct({ totals: Schema.Struct({ net_payable: Schema.Number }) }) })
 const Placed = Schema.Struct({ order: Schema.Struct({ id: Schema.String, order_status: Schema.String }) })
